@@ -47,3 +47,17 @@ export class ProposalQueueFullError extends KeelError {
 export class TransferRefusedError extends KeelError {
   override readonly code = 'KEEL_TRANSFER_REFUSED' as const;
 }
+
+export class NoLeaderError extends KeelError {
+  override readonly code = 'KEEL_NO_LEADER' as const;
+  constructor() {
+    super('no leader is known; the cluster is electing one');
+  }
+}
+
+export class ReadQueueFullError extends KeelError {
+  override readonly code = 'KEEL_READ_QUEUE_FULL' as const;
+  constructor(readonly pendingMax: number) {
+    super(`${pendingMax} linearizable reads are already waiting; try again later`);
+  }
+}

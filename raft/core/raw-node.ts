@@ -1,10 +1,14 @@
+import { assert } from './assert.ts';
+import { readyCommittedBytesMax } from './config.ts';
 import type { RaftConfig } from './config.ts';
-import type { ConfChange, ConfState, Entry, InitialState, Message, NodeId, Ready, Role, Snapshot } from './types.ts';
+import type { ProgressState } from './progress.ts';
+import { Raft } from './raft.ts';
+import type { ConfChange, ConfState, Entry, HardState, InitialState, Message, NodeId, Ready, Role, Snapshot, SoftState } from './types.ts';
 
 export interface ProgressStatus {
   match: number;
   next: number;
-  state: 'probe' | 'replicate' | 'snapshot';
+  state: ProgressState;
   learner: boolean;
   /** Ticks since the leader last heard from this member. */
   lastContactTicks: number;
@@ -27,23 +31,193 @@ export interface Status {
   progress: Map<NodeId, ProgressStatus>;
 }
 
-/** The pure Raft state machine, driven through tick/step/propose and Ready/advance. */
+/**
+ * The pure Raft state machine behind the Ready/advance interface (etcd-io/raft's RawNode).
+ * Inputs: tick, step, propose, proposeConfChange, readIndex, transferLeadership, campaign.
+ * Output: a Ready, handled by the driver and acknowledged with advance. One Ready at a time:
+ * calls may go on between ready() and advance(); what they produce comes in the next Ready.
+ */
 export class RawNode {
-  constructor(config: RaftConfig, initial: InitialState) { void config; void initial; throw new Error('todo'); }
-  tick(): void { throw new Error('todo'); }
-  step(message: Message): void { void message; throw new Error('todo'); }
-  campaign(): void { throw new Error('todo'); }
-  propose(data: Uint8Array): { index: number; term: number } { void data; throw new Error('todo'); }
-  proposeConfChange(change: ConfChange): { index: number; term: number } { void change; throw new Error('todo'); }
-  readIndex(context: string): void { void context; throw new Error('todo'); }
-  transferLeadership(to: NodeId): void { void to; throw new Error('todo'); }
-  hasReady(): boolean { throw new Error('todo'); }
-  ready(): Ready { throw new Error('todo'); }
-  advance(ready: Ready): void { void ready; throw new Error('todo'); }
-  createSnapshot(index: number, data: Uint8Array): Snapshot { void index; void data; throw new Error('todo'); }
-  compact(index: number): void { void index; throw new Error('todo'); }
-  reportUnreachable(id: NodeId): void { void id; throw new Error('todo'); }
-  reportSnapshot(id: NodeId, ok: boolean): void { void id; void ok; throw new Error('todo'); }
-  status(): Status { throw new Error('todo'); }
-  entries(lo: number, hi: number): Entry[] { void lo; void hi; throw new Error('todo'); }
+  readonly #raft: Raft;
+  #prevSoft: SoftState;
+  #prevHard: HardState;
+  #outstanding: Ready | null = null;
+
+  constructor(config: RaftConfig, initial: InitialState) {
+    this.#raft = new Raft(config, initial);
+    this.#prevSoft = this.#softState();
+    this.#prevHard = { ...initial.hardState };
+  }
+
+  tick(): void {
+    this.#raft.tick();
+  }
+
+  step(message: Message): void {
+    this.#raft.step(message);
+  }
+
+  /** Starts an election now (with a pre-vote when PreVote is on). */
+  campaign(): void {
+    this.#raft.campaign(false);
+  }
+
+  /** Appends one entry on the leader; throws a KeelError with a code when refused. */
+  propose(data: Uint8Array): { index: number; term: number } {
+    return this.#raft.propose([{ term: 0, index: 0, kind: 'normal', data }]);
+  }
+
+  /** Appends several entries at once; returns the index and term of the last. */
+  proposeBatch(data: Uint8Array[]): { index: number; term: number } {
+    assert(data.length > 0, 'empty proposal batch');
+    return this.#raft.propose(data.map((d): Entry => ({ term: 0, index: 0, kind: 'normal', data: d })));
+  }
+
+  /** Proposes a single-server membership change; it takes effect when applied. */
+  proposeConfChange(change: ConfChange): { index: number; term: number } {
+    return this.#raft.proposeConfChange(change);
+  }
+
+  /** Asks for a linearizable read index; the answer comes as a ReadState with this context. */
+  readIndex(context: string): void {
+    this.#raft.readIndex(context);
+  }
+
+  transferLeadership(to: NodeId): void {
+    this.#raft.transferLeadership(to);
+  }
+
+  hasReady(): boolean {
+    if (this.#outstanding !== null) return false;
+    const raft = this.#raft;
+    raft.flush();
+    const log = raft.log;
+    return (
+      raft.messages.length > 0 ||
+      raft.leaderMessages.length > 0 ||
+      raft.readStates.length > 0 ||
+      log.stableIndex < log.lastIndex() ||
+      log.pendingSnapshot !== null ||
+      log.hasNextCommitted() ||
+      !sameSoft(this.#softState(), this.#prevSoft) ||
+      !sameHard(this.#hardState(), this.#prevHard)
+    );
+  }
+
+  ready(): Ready {
+    assert(this.#outstanding === null, 'ready() called again before advance()');
+    const raft = this.#raft;
+    raft.flush();
+    const log = raft.log;
+    const soft = this.#softState();
+    const hard = this.#hardState();
+    const entries = log.unstableEntries();
+    const committedEntries = log.nextCommitted(readyCommittedBytesMax);
+    if (committedEntries.length > 0) log.applying = committedEntries[committedEntries.length - 1].index;
+    const ready: Ready = {
+      softState: sameSoft(soft, this.#prevSoft) ? null : soft,
+      hardState: sameHard(hard, this.#prevHard) ? null : hard,
+      entries,
+      snapshot: log.pendingSnapshot,
+      committedEntries,
+      messages: raft.messages,
+      leaderMessages: raft.leaderMessages,
+      readStates: raft.readStates,
+      mustSync: entries.length > 0 || log.pendingSnapshot !== null || hard.term !== this.#prevHard.term || hard.vote !== this.#prevHard.vote,
+    };
+    raft.messages = [];
+    raft.leaderMessages = [];
+    raft.readStates = [];
+    this.#prevSoft = soft;
+    this.#prevHard = hard;
+    this.#outstanding = ready;
+    return ready;
+  }
+
+  /** The Ready was persisted, sent and applied. */
+  advance(ready: Ready): void {
+    assert(this.#outstanding === ready, 'advance() of a Ready that is not the outstanding one');
+    this.#outstanding = null;
+    const raft = this.#raft;
+    if (ready.snapshot !== null) raft.log.snapshotInstalled(ready.snapshot);
+    const entries = ready.entries;
+    if (entries.length > 0) raft.log.stableTo(entries[entries.length - 1].index, entries[entries.length - 1].term);
+    const committed = ready.committedEntries;
+    if (committed.length > 0) {
+      raft.log.appliedTo(committed[committed.length - 1].index);
+      raft.entriesApplied(committed);
+    }
+    raft.selfStableTo(raft.log.stableIndex);
+  }
+
+  /** Records a snapshot of the state machine at `index` (<= applied): what laggards are sent. */
+  createSnapshot(index: number, data: Uint8Array): Snapshot {
+    return this.#raft.createSnapshot(index, data);
+  }
+
+  /** Drops log entries up to `index` (<= the last snapshot's index). */
+  compact(index: number): void {
+    this.#raft.compact(index);
+  }
+
+  /** The transport could not reach `id`: stop pipelining to it and probe. */
+  reportUnreachable(id: NodeId): void {
+    this.#raft.reportUnreachable(id);
+  }
+
+  /** The transport finished (or failed) sending a snapshot to `id`. */
+  reportSnapshot(id: NodeId, ok: boolean): void {
+    this.#raft.reportSnapshot(id, ok);
+  }
+
+  status(): Status {
+    const raft = this.#raft;
+    const progress = new Map<NodeId, ProgressStatus>();
+    if (raft.role === 'leader') {
+      for (const [id, pr] of raft.progress) {
+        const lastContactTicks = id === raft.id ? 0 : raft.ticks - pr.lastContactTick;
+        progress.set(id, { match: pr.match, next: pr.next, state: pr.state, learner: pr.learner, lastContactTicks });
+      }
+    }
+    return {
+      id: raft.id,
+      role: raft.role,
+      term: raft.term,
+      vote: raft.vote,
+      leader: raft.leader,
+      commit: raft.log.committed,
+      applied: raft.log.applied,
+      firstIndex: raft.log.firstIndex(),
+      lastIndex: raft.log.lastIndex(),
+      conf: { voters: [...raft.conf.voters], learners: [...raft.conf.learners] },
+      transferee: raft.leadTransferee,
+      progress,
+    };
+  }
+
+  /** Log entries in [lo, hi) still held in memory (for inspection and tests). */
+  entries(lo: number, hi: number): Entry[] {
+    return this.#raft.log.slice(lo, hi, Number.MAX_SAFE_INTEGER, Infinity) ?? [];
+  }
+
+  /** The last snapshot recorded by createSnapshot, or null. */
+  lastSnapshot(): Snapshot | null {
+    return this.#raft.snapshot;
+  }
+
+  #softState(): SoftState {
+    return { leader: this.#raft.leader, role: this.#raft.role };
+  }
+
+  #hardState(): HardState {
+    return { term: this.#raft.term, vote: this.#raft.vote, commit: this.#raft.log.committed };
+  }
+}
+
+function sameSoft(a: SoftState, b: SoftState): boolean {
+  return a.leader === b.leader && a.role === b.role;
+}
+
+function sameHard(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }
