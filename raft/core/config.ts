@@ -41,6 +41,12 @@ export interface RaftConfig {
    * Requires checkQuorum.
    */
   leaseReads?: boolean;
+  /** Entries in one append message. Default appendEntriesMax (512). */
+  appendEntriesMax?: number;
+  /** Bytes of entry data in one append message; one entry always goes. Default appendBytesMax (1 MiB). */
+  appendBytesMax?: number;
+  /** Append messages in flight to one follower while replicating. Default inflightAppendsMax (256). */
+  inflightAppendsMax?: number;
   /** The PRNG for election timeouts: seeded, so runs replay. */
   prng: Prng;
   /**
@@ -57,6 +63,9 @@ export interface ResolvedConfig {
   preVote: boolean;
   checkQuorum: boolean;
   leaseReads: boolean;
+  appendEntriesMax: number;
+  appendBytesMax: number;
+  inflightAppendsMax: number;
   prng: Prng;
   unsafeCommitPreviousTermByCount: boolean;
 }
@@ -69,12 +78,16 @@ export function resolveConfig(config: RaftConfig): ResolvedConfig {
     preVote: config.preVote ?? true,
     checkQuorum: config.checkQuorum ?? true,
     leaseReads: config.leaseReads ?? false,
+    appendEntriesMax: config.appendEntriesMax ?? appendEntriesMax,
+    appendBytesMax: config.appendBytesMax ?? appendBytesMax,
+    inflightAppendsMax: config.inflightAppendsMax ?? inflightAppendsMax,
     prng: config.prng,
     unsafeCommitPreviousTermByCount: config.unsafeCommitPreviousTermByCount ?? false,
   };
   assert(resolved.id > 0, 'member id must be positive');
   assert(resolved.heartbeatTicks > 0, 'heartbeatTicks must be positive');
-  assert(resolved.heartbeatTicks * 2 < resolved.electionTicks + 1, 'election timeout must exceed two heartbeats');
+  assert(resolved.heartbeatTicks * 2 <= resolved.electionTicks, 'an election timeout must span at least two heartbeats');
+  assert(resolved.appendEntriesMax >= 1 && resolved.appendBytesMax >= 1 && resolved.inflightAppendsMax >= 1, 'flow control bounds must be positive');
   assert(!resolved.leaseReads || resolved.checkQuorum, 'leaseReads requires checkQuorum');
   return resolved;
 }

@@ -1,5 +1,4 @@
 import { assert } from './assert.ts';
-import { inflightAppendsMax } from './config.ts';
 
 /**
  * A ring of the last indexes of append messages in flight to one follower. Replication pauses
@@ -10,7 +9,7 @@ export class Inflights {
   #start = 0;
   #count = 0;
 
-  constructor(readonly capacity: number = inflightAppendsMax) {
+  constructor(readonly capacity: number) {
     this.#buffer = new Array<number>(capacity).fill(0);
   }
 
@@ -70,10 +69,11 @@ export class Progress {
   lastContactTick = 0;
   /** The highest ReadIndex round this member has acknowledged in the current term. */
   readSeqAcked = 0;
-  readonly inflights = new Inflights();
+  readonly inflights: Inflights;
 
-  constructor(next: number, readonly learner: boolean) {
+  constructor(next: number, readonly learner: boolean, inflightsMax: number) {
     this.next = next;
+    this.inflights = new Inflights(inflightsMax);
   }
 
   becomeProbe(): void {

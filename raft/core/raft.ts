@@ -1,5 +1,5 @@
 import { assert } from './assert.ts';
-import { appendBytesMax, appendEntriesMax, pendingReadsMax, resolveConfig, uncommittedBytesMax } from './config.ts';
+import { pendingReadsMax, resolveConfig, uncommittedBytesMax } from './config.ts';
 import type { RaftConfig, ResolvedConfig } from './config.ts';
 import {
   ConfChangeInProgressError,
@@ -94,6 +94,7 @@ export class Raft {
     assert(this.role !== 'leader', 'leader cannot become pre-candidate');
     // A pre-election changes neither the term nor the vote: that is its whole point.
     this.#votes.clear();
+    this.#resetElectionTimeout();
     this.leader = noNode;
     this.role = 'pre-candidate';
     this.#stepRole = this.#stepCandidate;
@@ -130,7 +131,7 @@ export class Raft {
     this.leader = noNode;
     this.#electionElapsed = 0;
     this.#heartbeatElapsed = 0;
-    this.#randomizedElectionTimeout = this.config.electionTicks + this.config.prng.int(this.config.electionTicks);
+    this.#resetElectionTimeout();
     this.#leadTransferee = noNode;
     this.#votes.clear();
     this.#pendingConfIndex = 0;
@@ -144,10 +145,19 @@ export class Raft {
   #resetProgress(): void {
     this.progress = new Map();
     const next = this.log.lastIndex() + 1;
-    for (const id of this.conf.voters) this.progress.set(id, new Progress(next, false));
-    for (const id of this.conf.learners) this.progress.set(id, new Progress(next, true));
+    for (const id of this.conf.voters) this.progress.set(id, this.#newProgress(next, false));
+    for (const id of this.conf.learners) this.progress.set(id, this.#newProgress(next, true));
     const self = this.progress.get(this.id);
     if (self) self.match = this.log.stableIndex;
+  }
+
+  /** Each member draws its timeout in [electionTicks, 2 * electionTicks), so split votes end. */
+  #resetElectionTimeout(): void {
+    this.#randomizedElectionTimeout = this.config.electionTicks + this.config.prng.int(this.config.electionTicks);
+  }
+
+  #newProgress(next: number, learner: boolean): Progress {
+    return new Progress(next, learner, this.config.inflightAppendsMax);
   }
 
   // ---- time -----------------------------------------------------------------------------
@@ -483,7 +493,7 @@ export class Raft {
     if (pr.isPaused()) return false;
     const prevIndex = pr.next - 1;
     const prevTerm = this.log.term(prevIndex);
-    const entries = this.log.slice(pr.next, this.log.lastIndex() + 1, appendEntriesMax, appendBytesMax);
+    const entries = this.log.slice(pr.next, this.log.lastIndex() + 1, this.config.appendEntriesMax, this.config.appendBytesMax);
     if (prevTerm === null || entries === null) return this.#sendSnapshot(to, pr);
     if (entries.length === 0 && !sendIfEmpty) return false;
     const m = emptyMessage('append', this.id, to, this.term);
@@ -617,9 +627,9 @@ export class Raft {
     } else {
       const existing = this.progress.get(change.node);
       const learner = change.type === 'add-learner';
-      if (existing === undefined) this.progress.set(change.node, new Progress(this.log.lastIndex() + 1, learner));
+      if (existing === undefined) this.progress.set(change.node, this.#newProgress(this.log.lastIndex() + 1, learner));
       else if (existing.learner && !learner) {
-        const promoted = new Progress(existing.next, false);
+        const promoted = this.#newProgress(existing.next, false);
         promoted.match = existing.match;
         promoted.recentActive = true;
         promoted.becomeProbe();

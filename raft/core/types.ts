@@ -108,8 +108,8 @@ export interface SoftState {
 
 /**
  * Everything the driver must do, in order:
- * 1. persist `snapshot` (if any), then `entries` (replacing any stored entries from
- *    entries[0].index on) and `hardState` (if any) with a sync write;
+ * 1. persist `snapshot` (if any: it replaces the whole stored log), then `entries` (replacing
+ *    any stored entries from entries[0].index on) and `hardState` (if any) with a sync write;
  * 2. send `messages` (they depend on step 1). `leaderMessages` replicate a leader's log and
  *    may be sent before or during step 1, in parallel with the leader's own write;
  * 3. install `snapshot` into the state machine, apply `committedEntries` in order, serve
