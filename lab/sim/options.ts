@@ -1,0 +1,110 @@
+// Options and results of one simulator run.
+
+import type { FaultSchedule } from './faults.ts';
+import type { NetworkStats } from './network.ts';
+
+export interface SimOptions {
+  /** Voting members, 3 or 5. */
+  nodes: number;
+  /** Virtual milliseconds to run (one step each). */
+  steps: number;
+  /** Virtual ms per Raft tick. Default 10. */
+  tickMs?: number;
+  /** Base election timeout in ticks. Default 10 (so 100-200 ms). */
+  electionTicks?: number;
+  /** Ticks between heartbeats. Default 1. */
+  heartbeatTicks?: number;
+  /** The core's Figure 8 fault switch (tests only). Default false. */
+  unsafeCommitPreviousTermByCount?: boolean;
+  /** After the faults heal, a new proposal must commit within this many ms. Default 10 election timeouts (1000 ms). */
+  livenessMs?: number;
+  /** Run past `steps` until the liveness deadline so it is always checked. Default true. */
+  extendForLiveness?: boolean;
+  /** Keep the trace's text (the CLI prints it). Default true. */
+  keepTrace?: boolean;
+  /** One trace line per message sent and delivered. Default false. */
+  traceMessages?: boolean;
+  /** Snapshot after this many applied entries; 0 never. Default: drawn per member in [20, 100). */
+  snapshotEveryApplied?: number;
+  /** Leaders send replication messages before their own write. Default false. */
+  leaderMessagesEarly?: boolean;
+  /** Probability of one ordinary proposal per tick. Default 0.5. */
+  proposeChance?: number;
+  /** Bytes of an ordinary proposal. Default 8. */
+  proposeBytes?: number;
+  /** Stop at the end of the step that found the first violation. Default true. */
+  stopOnViolation?: boolean;
+}
+
+export interface ResolvedOptions {
+  nodes: number;
+  steps: number;
+  tickMs: number;
+  electionTicks: number;
+  heartbeatTicks: number;
+  unsafeCommitPreviousTermByCount: boolean;
+  livenessMs: number;
+  extendForLiveness: boolean;
+  keepTrace: boolean;
+  traceMessages: boolean;
+  snapshotEveryApplied: number | undefined;
+  leaderMessagesEarly: boolean;
+  proposeChance: number;
+  proposeBytes: number;
+  stopOnViolation: boolean;
+}
+
+export function resolveOptions(options: SimOptions): ResolvedOptions {
+  if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > 9) throw new RangeError(`nodes must be 1..9, got ${options.nodes}`);
+  if (!Number.isInteger(options.steps) || options.steps < 0) throw new RangeError(`steps must be a whole number >= 0, got ${options.steps}`);
+  const tickMs = options.tickMs ?? 10;
+  const electionTicks = options.electionTicks ?? 10;
+  return {
+    nodes: options.nodes,
+    steps: options.steps,
+    tickMs,
+    electionTicks,
+    heartbeatTicks: options.heartbeatTicks ?? 1,
+    unsafeCommitPreviousTermByCount: options.unsafeCommitPreviousTermByCount ?? false,
+    livenessMs: options.livenessMs ?? 10 * electionTicks * tickMs,
+    extendForLiveness: options.extendForLiveness ?? true,
+    keepTrace: options.keepTrace ?? true,
+    traceMessages: options.traceMessages ?? false,
+    snapshotEveryApplied: options.snapshotEveryApplied,
+    leaderMessagesEarly: options.leaderMessagesEarly ?? false,
+    proposeChance: options.proposeChance ?? 0.5,
+    proposeBytes: options.proposeBytes ?? 8,
+    stopOnViolation: options.stopOnViolation ?? true,
+  };
+}
+
+export interface SimStats {
+  /** Virtual ms simulated. */
+  steps: number;
+  /** Terms that had a leader. */
+  leaderTerms: number;
+  maxTerm: number;
+  /** Highest index applied by any member. */
+  appliedMax: number;
+  proposalsAccepted: number;
+  proposalsRefused: number;
+  crashes: number;
+  snapshotsTaken: number;
+  snapshotsInstalled: number;
+  messages: NetworkStats;
+  /** When every fault was over (ms), and whether the liveness deadline fell within the run. */
+  healMs: number;
+  livenessChecked: boolean;
+}
+
+export interface SimResult {
+  seed: number;
+  nodes: number;
+  schedule: FaultSchedule;
+  /** Violation texts (the first `violationsKeptMax`), each stamped with its virtual time. */
+  violations: string[];
+  violationCount: number;
+  /** The trace lines (empty unless `keepTrace`). */
+  trace: string[];
+  stats: SimStats;
+}
