@@ -1,0 +1,129 @@
+// The `keel` command line. Entry points: `bin/keel.js` (installed as `keel`) and `npm start`
+// (`keel up`). Each subcommand returns an exit code; nothing here calls process.exit from
+// deep inside, so a command can be run from a test in-process too.
+//
+// Layering exception: control-plane/ does not import lab/ anywhere else; the CLI does, because
+// `keel lab ...` is how people run the lab (DESIGN.md: "nothing imports lab/ but tests, bench
+// and the CLI"). test/imports.test.ts allows exactly this file.
+import { runSimCommand } from '../lab/sim/cli.ts';
+
+/** The simulator run `keel up` shows until the master process exists. */
+const demoSeed = 1;
+/** Virtual milliseconds of the demo run (the simulator's own default). */
+const demoSteps = 4000;
+
+/** Exit code for a command line that keel does not understand (as with most Unix tools). */
+const exitUsage = 2;
+
+interface Command {
+  summary: string;
+  usage: string;
+  help: string;
+  run(args: string[]): Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  up: {
+    summary: 'start a master (for now: run the simulator demo cluster)',
+    usage: 'keel up',
+    help: [
+      'Starts a keel master. The master process is not built yet, so for now `keel up` runs',
+      `the deterministic simulator's demo cluster instead: 3 nodes, seed ${demoSeed}, ${demoSteps} simulated`,
+      'ms with seeded faults, printing the fault schedule, the summary and the verdict.',
+      '`keel lab sim --seed 1` shows the full trace. `npm start` runs this command.',
+    ].join('\n'),
+    run: runUp,
+  },
+  lab: {
+    summary: 'the failure-mode lab (deterministic simulator)',
+    usage: 'keel lab sim [--seed N] [--steps M] [...]',
+    help: [
+      'Subcommands:',
+      '  sim    run the seeded cluster simulator; the same seed replays the exact run, and the',
+      '         trace ends with `violations: K` (safety violations found by its checks).',
+      '',
+      'Run `keel lab sim --help` for the simulator\'s own options. `npm run sim -- ...` is the',
+      'same as `keel lab sim ...`.',
+    ].join('\n'),
+    run: runLab,
+  },
+  help: {
+    summary: 'show help for keel or for one command',
+    usage: 'keel help [command]',
+    help: 'Shows the list of commands, or the help of one command.',
+    run: async (args) => runHelp(args),
+  },
+};
+
+async function runUp(args: string[]): Promise<number> {
+  if (args.length > 0) return usageError(`keel up takes no arguments (got: ${args.join(' ')})`);
+  console.log(
+    `keel up: the master process is not built yet; running the simulator's demo cluster ` +
+      `(3 nodes, seed ${demoSeed}, ${demoSteps} simulated ms) instead`,
+  );
+  return runSimCommand(['--seed', String(demoSeed), '--steps', String(demoSteps), '--nodes', '3', '--quiet']);
+}
+
+async function runLab(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    printCommandHelp('lab');
+    return sub === undefined ? exitUsage : 0;
+  }
+  if (sub === 'sim') return runSimCommand(rest);
+  return usageError(`unknown lab command: ${sub} (known: sim)`);
+}
+
+function runHelp(args: string[]): number {
+  const [name] = args;
+  if (name === undefined) {
+    printHelp();
+    return 0;
+  }
+  if (!Object.hasOwn(commands, name)) return usageError(`unknown command: ${name}`);
+  printCommandHelp(name);
+  return 0;
+}
+
+function printHelp(): void {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  console.log(
+    [
+      'keel: an embedded Raft key-value store with a Kubernetes-style control plane on top.',
+      '',
+      'Usage: keel <command> [arguments]',
+      '',
+      'Commands:',
+      ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+      '',
+      'Run `keel help <command>` or `keel <command> --help` for more.',
+    ].join('\n'),
+  );
+}
+
+function printCommandHelp(name: string): void {
+  const command = commands[name]!;
+  console.log(`Usage: ${command.usage}\n\n${command.help}`);
+}
+
+function usageError(message: string): number {
+  console.error(`keel: ${message}\nRun \`keel --help\` for the list of commands.`);
+  return exitUsage;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    printHelp();
+    return name === undefined ? exitUsage : 0;
+  }
+  if (!Object.hasOwn(commands, name)) return usageError(`unknown command: ${name}`);
+  // `keel lab --help` is handled by lab itself; other commands answer --help here.
+  if (name !== 'lab' && (args.includes('--help') || args.includes('-h'))) {
+    printCommandHelp(name);
+    return 0;
+  }
+  return commands[name]!.run(args);
+}
+
+process.exitCode = await main(process.argv.slice(2));
