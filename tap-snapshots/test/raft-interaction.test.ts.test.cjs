@@ -973,14 +973,14 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8 > trace 1`] = `
 # The Raft paper's Figure 8: a leader must not commit an entry of an earlier term by counting
 # replicas; only entries of its own term are committed that way (and earlier ones with them).
 #
-# Five servers. Index 1 (term 1) is committed everywhere. In term 2, server 1 led and wrote a
-# long run of entries (2..601, term 2) that reached nobody; in term 3, server 5 led and wrote
-# index 2 (term 3), which reached nobody either. Servers 3 and 4 voted for 5 in term 3.
-# (A run of 600 entries, not one: our leader appends a no-op on election and replicates it with
-# the old entries; appends carry at most 512 entries, so a follower can acknowledge old-term
-# entries before it has the new leader's no-op, which is the situation of Figure 8(c).)
-> log 1: 1 2*600 term=3 commit=1
-  1: preloaded log of 601 entries, term=3 vote=0 commit=1
+# Five servers. Index 1 (term 1) is committed everywhere. (a) In term 2, server 1 led and wrote
+# index 2 (term 2), which reached nobody. (b) In term 3, server 5 led and wrote index 2 (term 3),
+# which reached nobody either; servers 3 and 4 voted for it.
+# Appends carry one entry here (append-max=1), so that a follower can hold the old entry
+# without the new leader's no-op, as in the figure. With the default of 512, the no-op travels
+# with the old entries, and the same happens with 513 old ones.
+> log 1: 1 2 term=3 commit=1
+  1: preloaded log of 2 entries, term=3 vote=0 commit=1
 > log 2: 1 term=3 commit=1
   2: preloaded log of 1 entries, term=3 vote=0 commit=1
 > log 3: 1 term=3 vote=5 commit=1
@@ -989,28 +989,29 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8 > trace 1`] = `
   4: preloaded log of 1 entries, term=3 vote=5 commit=1
 > log 5: 1 3 term=3 vote=5 commit=1
   5: preloaded log of 2 entries, term=3 vote=5 commit=1
-> add-nodes 5
-  1: follower term=3 leader=0 commit=1 last=601 voters=1,2,3,4,5 learners=-
+> add-nodes 5 append-max=1
+  1: follower term=3 leader=0 commit=1 last=2 voters=1,2,3,4,5 learners=-
   2: follower term=3 leader=0 commit=1 last=1 voters=1,2,3,4,5 learners=-
   3: follower term=3 leader=0 commit=1 last=1 voters=1,2,3,4,5 learners=-
   4: follower term=3 leader=0 commit=1 last=1 voters=1,2,3,4,5 learners=-
   5: follower term=3 leader=0 commit=1 last=2 voters=1,2,3,4,5 learners=-
-# (c) Server 1 is elected in term 4 by 2, 3 and 4 (5 is unreachable for now).
+# (c) Server 1 is elected in term 4 by 2, 3 and 4 (5 is unreachable for now), and appends
+# its no-op at index 3.
 > campaign 1
   1 became pre-candidate at term 3
 > process-ready 1
   > 1 handling Ready
     soft state: role=pre-candidate leader=0
     messages:
-      1->2 pre-vote term=4 logTerm=2 index=601
-      1->3 pre-vote term=4 logTerm=2 index=601
-      1->4 pre-vote term=4 logTerm=2 index=601
-      1->5 pre-vote term=4 logTerm=2 index=601
+      1->2 pre-vote term=4 logTerm=2 index=2
+      1->3 pre-vote term=4 logTerm=2 index=2
+      1->4 pre-vote term=4 logTerm=2 index=2
+      1->5 pre-vote term=4 logTerm=2 index=2
 > deliver-msgs 2 3 4 drop=5
-  1->2 pre-vote term=4 logTerm=2 index=601
-  1->3 pre-vote term=4 logTerm=2 index=601
-  1->4 pre-vote term=4 logTerm=2 index=601
-  1->5 pre-vote term=4 logTerm=2 index=601 DROPPED (by the script)
+  1->2 pre-vote term=4 logTerm=2 index=2
+  1->3 pre-vote term=4 logTerm=2 index=2
+  1->4 pre-vote term=4 logTerm=2 index=2
+  1->5 pre-vote term=4 logTerm=2 index=2 DROPPED (by the script)
 > process-ready 2 3 4
   > 2 handling Ready
     messages:
@@ -1032,18 +1033,18 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8 > trace 1`] = `
     hard state: term=4 vote=1 commit=1
     must sync
     messages:
-      1->2 vote term=4 logTerm=2 index=601 transfer
-      1->3 vote term=4 logTerm=2 index=601 transfer
-      1->4 vote term=4 logTerm=2 index=601 transfer
-      1->5 vote term=4 logTerm=2 index=601 transfer
+      1->2 vote term=4 logTerm=2 index=2 transfer
+      1->3 vote term=4 logTerm=2 index=2 transfer
+      1->4 vote term=4 logTerm=2 index=2 transfer
+      1->5 vote term=4 logTerm=2 index=2 transfer
 > deliver-msgs 2 3 4 drop=5
-  1->2 vote term=4 logTerm=2 index=601 transfer
+  1->2 vote term=4 logTerm=2 index=2 transfer
     2 moved to term 4 as follower
-  1->3 vote term=4 logTerm=2 index=601 transfer
+  1->3 vote term=4 logTerm=2 index=2 transfer
     3 moved to term 4 as follower
-  1->4 vote term=4 logTerm=2 index=601 transfer
+  1->4 vote term=4 logTerm=2 index=2 transfer
     4 moved to term 4 as follower
-  1->5 vote term=4 logTerm=2 index=601 transfer DROPPED (by the script)
+  1->5 vote term=4 logTerm=2 index=2 transfer DROPPED (by the script)
 > process-ready 2 3 4
   > 2 handling Ready
     hard state: term=4 vote=1 commit=1
@@ -1065,28 +1066,28 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8 > trace 1`] = `
   3->1 vote-resp term=4
     1 became leader at term 4
   4->1 vote-resp term=4
-> assert-status 1 role=leader term=4 last=602
+> assert-status 1 role=leader term=4 last=3
   ok: 1 role=leader
   ok: 1 term=4
-  ok: 1 last=602
-# Its first appends (the no-op at 602) are lost.
+  ok: 1 last=3
+# Its first appends (the no-op) are lost.
 > process-ready 1
   > 1 handling Ready
     soft state: role=leader leader=1
-    entries: 4/602 normal ""
+    entries: 4/3 normal ""
     must sync
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=4 logTerm=2 index=601 commit=1 entries=[4/602 normal ""]
-      1->3 append term=4 logTerm=2 index=601 commit=1 entries=[4/602 normal ""]
-      1->4 append term=4 logTerm=2 index=601 commit=1 entries=[4/602 normal ""]
-      1->5 append term=4 logTerm=2 index=601 commit=1 entries=[4/602 normal ""]
+      1->2 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""]
+      1->3 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""]
+      1->4 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""]
+      1->5 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""]
 > deliver-msgs drop=2,3,4,5
-  1->2 append term=4 logTerm=2 index=601 commit=1 entries=[4/602 normal ""] DROPPED (by the script)
-  1->3 append term=4 logTerm=2 index=601 commit=1 entries=[4/602 normal ""] DROPPED (by the script)
-  1->4 append term=4 logTerm=2 index=601 commit=1 entries=[4/602 normal ""] DROPPED (by the script)
-  1->5 append term=4 logTerm=2 index=601 commit=1 entries=[4/602 normal ""] DROPPED (by the script)
-# Server 1 brings 2 and 3 up: the heartbeat answers resume the probe at 601, which is refused
-# with a hint, and the retry carries 2..513 (512 entries, the limit of one append).
+  1->2 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""] DROPPED (by the script)
+  1->3 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""] DROPPED (by the script)
+  1->4 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""] DROPPED (by the script)
+  1->5 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""] DROPPED (by the script)
+# Server 1 brings 2 and 3 up: the heartbeat answers resume the probe at 2, which is refused
+# with a hint, and the retry carries index 2 (one entry).
 > tick-heartbeat 1
   1 ticked 1 time
 > process-ready 1
@@ -1116,72 +1117,72 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8 > trace 1`] = `
 > process-ready 1
   > 1 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=4 logTerm=2 index=601 commit=1 entries=[4/602 normal ""]
-      1->3 append term=4 logTerm=2 index=601 commit=1 entries=[4/602 normal ""]
+      1->2 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""]
+      1->3 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""]
 > deliver-msgs 2 3
-  1->2 append term=4 logTerm=2 index=601 commit=1 entries=[4/602 normal ""]
-  1->3 append term=4 logTerm=2 index=601 commit=1 entries=[4/602 normal ""]
+  1->2 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""]
+  1->3 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""]
 > process-ready 2 3
   > 2 handling Ready
     messages:
-      2->1 append-resp term=4 logTerm=1 index=601 reject rejectHint=1
+      2->1 append-resp term=4 logTerm=1 index=2 reject rejectHint=1
   > 3 handling Ready
     messages:
-      3->1 append-resp term=4 logTerm=1 index=601 reject rejectHint=1
+      3->1 append-resp term=4 logTerm=1 index=2 reject rejectHint=1
 > deliver-msgs 1
-  2->1 append-resp term=4 logTerm=1 index=601 reject rejectHint=1
-  3->1 append-resp term=4 logTerm=1 index=601 reject rejectHint=1
+  2->1 append-resp term=4 logTerm=1 index=2 reject rejectHint=1
+  3->1 append-resp term=4 logTerm=1 index=2 reject rejectHint=1
 > process-ready 1
   > 1 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=4 logTerm=1 index=1 commit=1 entries=[2/2..513 normal "" (512 entries)]
-      1->3 append term=4 logTerm=1 index=1 commit=1 entries=[2/2..513 normal "" (512 entries)]
+      1->2 append term=4 logTerm=1 index=1 commit=1 entries=[2/2 normal ""]
+      1->3 append term=4 logTerm=1 index=1 commit=1 entries=[2/2 normal ""]
 > deliver-msgs 2 3
-  1->2 append term=4 logTerm=1 index=1 commit=1 entries=[2/2..513 normal "" (512 entries)]
-  1->3 append term=4 logTerm=1 index=1 commit=1 entries=[2/2..513 normal "" (512 entries)]
+  1->2 append term=4 logTerm=1 index=1 commit=1 entries=[2/2 normal ""]
+  1->3 append term=4 logTerm=1 index=1 commit=1 entries=[2/2 normal ""]
 > process-ready 2 3
   > 2 handling Ready
-    entries: 2/2..513 normal "" (512 entries)
+    entries: 2/2 normal ""
     must sync
     messages:
-      2->1 append-resp term=4 index=513
+      2->1 append-resp term=4 index=2
   > 3 handling Ready
-    entries: 2/2..513 normal "" (512 entries)
+    entries: 2/2 normal ""
     must sync
     messages:
-      3->1 append-resp term=4 index=513
+      3->1 append-resp term=4 index=2
 > deliver-msgs 1
-  2->1 append-resp term=4 index=513
-  3->1 append-resp term=4 index=513
-# The acknowledgements of 513 arrive; the next appends (514..602, with the no-op) are lost.
+  2->1 append-resp term=4 index=2
+  3->1 append-resp term=4 index=2
+# The acknowledgements of index 2 arrive; the next appends (the no-op) are lost.
 > process-ready 1
   > 1 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=4 logTerm=2 index=513 commit=1 entries=[2/514..601 normal "" (88 entries), 4/602 normal ""]
-      1->3 append term=4 logTerm=2 index=513 commit=1 entries=[2/514..601 normal "" (88 entries), 4/602 normal ""]
+      1->2 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""]
+      1->3 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""]
 > deliver-msgs drop=2,3,4,5
-  1->2 append term=4 logTerm=2 index=513 commit=1 entries=[2/514..601 normal "" (88 entries), 4/602 normal ""] DROPPED (by the script)
-  1->3 append term=4 logTerm=2 index=513 commit=1 entries=[2/514..601 normal "" (88 entries), 4/602 normal ""] DROPPED (by the script)
+  1->2 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""] DROPPED (by the script)
+  1->3 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""] DROPPED (by the script)
 > status 1
-  1: leader term=4 leader=1 commit=1 last=602 voters=1,2,3,4,5 learners=- vote=1 applied=1 log=1..602
-    progress 1: match=602 next=603 replicate lastContact=0
-    progress 2: match=513 next=603 replicate lastContact=0
-    progress 3: match=513 next=603 replicate lastContact=0
-    progress 4: match=0 next=602 probe lastContact=1
-    progress 5: match=0 next=602 probe lastContact=1
-# Index 513 (term 2) is on a majority (1, 2, 3), and server 1 knows it. But 513's term is 2,
-# not 4: counting replicas does not commit it.
+  1: leader term=4 leader=1 commit=1 last=3 voters=1,2,3,4,5 learners=- vote=1 applied=1 log=1..3
+    progress 1: match=3 next=4 replicate lastContact=0
+    progress 2: match=2 next=4 replicate lastContact=0
+    progress 3: match=2 next=4 replicate lastContact=0
+    progress 4: match=0 next=3 probe lastContact=1
+    progress 5: match=0 next=3 probe lastContact=1
+# Index 2 (term 2) is on a majority (1, 2, 3), and server 1 knows it. But its term is 2, not
+# 4: counting replicas does not commit it.
 > assert-status 1 commit=1
   ok: 1 commit=1
-> assert-status 2 last=513 commit=1
-  ok: 2 last=513
+> assert-status 2 last=2 commit=1
+  ok: 2 last=2
   ok: 2 commit=1
-> assert-status 3 last=513 commit=1
-  ok: 3 last=513
+> assert-status 3 last=2 commit=1
+  ok: 3 last=2
   ok: 3 commit=1
 # (d) Server 1 crashes. Server 5 (last entry term 3) can win votes from 2, 3 and 4 (last entry
-# term 2 or 1) and overwrite entries 2..513 that were on a majority. That is safe exactly
-# because they were never committed: nobody applied them. (5 first learns of term 4 from the
+# term 2 or 1) and overwrite index 2 although it was on a majority. That is safe exactly
+# because it was never committed: nobody applied it. (5 first learns of term 4 from the
 # refusals of its first pre-vote, then tries again.)
 > crash 1
   1 crashed: its unpersisted state is lost; messages to it will be dropped
@@ -1350,27 +1351,57 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8 > trace 1`] = `
     4->5 append-resp term=5 logTerm=1 index=2 reject rejectHint=1
   > 5 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      5->2 append term=5 logTerm=1 index=1 commit=1 entries=[3/2 normal "", 5/3 normal ""]
-      5->3 append term=5 logTerm=1 index=1 commit=1 entries=[3/2 normal "", 5/3 normal ""]
-      5->4 append term=5 logTerm=1 index=1 commit=1 entries=[3/2 normal "", 5/3 normal ""]
+      5->2 append term=5 logTerm=1 index=1 commit=1 entries=[3/2 normal ""]
+      5->3 append term=5 logTerm=1 index=1 commit=1 entries=[3/2 normal ""]
+      5->4 append term=5 logTerm=1 index=1 commit=1 entries=[3/2 normal ""]
   > delivering messages to 2
-    5->2 append term=5 logTerm=1 index=1 commit=1 entries=[3/2 normal "", 5/3 normal ""]
+    5->2 append term=5 logTerm=1 index=1 commit=1 entries=[3/2 normal ""]
   > delivering messages to 3
-    5->3 append term=5 logTerm=1 index=1 commit=1 entries=[3/2 normal "", 5/3 normal ""]
+    5->3 append term=5 logTerm=1 index=1 commit=1 entries=[3/2 normal ""]
   > delivering messages to 4
-    5->4 append term=5 logTerm=1 index=1 commit=1 entries=[3/2 normal "", 5/3 normal ""]
+    5->4 append term=5 logTerm=1 index=1 commit=1 entries=[3/2 normal ""]
   > 2 handling Ready
-    entries: 3/2 normal "", 5/3 normal ""
+    entries: 3/2 normal ""
+    must sync
+    messages:
+      2->5 append-resp term=5 index=2
+  > 3 handling Ready
+    entries: 3/2 normal ""
+    must sync
+    messages:
+      3->5 append-resp term=5 index=2
+  > 4 handling Ready
+    entries: 3/2 normal ""
+    must sync
+    messages:
+      4->5 append-resp term=5 index=2
+  > delivering messages to 5
+    2->5 append-resp term=5 index=2
+    3->5 append-resp term=5 index=2
+    4->5 append-resp term=5 index=2
+  > 5 handling Ready
+    leader messages (sent in parallel with the leader's own write):
+      5->2 append term=5 logTerm=3 index=2 commit=1 entries=[5/3 normal ""]
+      5->3 append term=5 logTerm=3 index=2 commit=1 entries=[5/3 normal ""]
+      5->4 append term=5 logTerm=3 index=2 commit=1 entries=[5/3 normal ""]
+  > delivering messages to 2
+    5->2 append term=5 logTerm=3 index=2 commit=1 entries=[5/3 normal ""]
+  > delivering messages to 3
+    5->3 append term=5 logTerm=3 index=2 commit=1 entries=[5/3 normal ""]
+  > delivering messages to 4
+    5->4 append term=5 logTerm=3 index=2 commit=1 entries=[5/3 normal ""]
+  > 2 handling Ready
+    entries: 5/3 normal ""
     must sync
     messages:
       2->5 append-resp term=5 index=3
   > 3 handling Ready
-    entries: 3/2 normal "", 5/3 normal ""
+    entries: 5/3 normal ""
     must sync
     messages:
       3->5 append-resp term=5 index=3
   > 4 handling Ready
-    entries: 3/2 normal "", 5/3 normal ""
+    entries: 5/3 normal ""
     must sync
     messages:
       4->5 append-resp term=5 index=3
@@ -1384,10 +1415,13 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8 > trace 1`] = `
     leader messages (sent in parallel with the leader's own write):
       5->2 append term=5 logTerm=5 index=3 commit=3
       5->3 append term=5 logTerm=5 index=3 commit=3
+      5->4 append term=5 logTerm=5 index=3 commit=3
   > delivering messages to 2
     5->2 append term=5 logTerm=5 index=3 commit=3
   > delivering messages to 3
     5->3 append term=5 logTerm=5 index=3 commit=3
+  > delivering messages to 4
+    5->4 append term=5 logTerm=5 index=3 commit=3
   > 2 handling Ready
     hard state: term=5 vote=5 commit=3
     committed: 3/2 normal "", 5/3 normal ""
@@ -1398,9 +1432,15 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8 > trace 1`] = `
     committed: 3/2 normal "", 5/3 normal ""
     messages:
       3->5 append-resp term=5 index=3
+  > 4 handling Ready
+    hard state: term=5 vote=5 commit=3
+    committed: 3/2 normal "", 5/3 normal ""
+    messages:
+      4->5 append-resp term=5 index=3
   > delivering messages to 5
     2->5 append-resp term=5 index=3
     3->5 append-resp term=5 index=3
+    4->5 append-resp term=5 index=3
 > assert-status 5 role=leader term=5 commit=3
   ok: 5 role=leader
   ok: 5 term=5

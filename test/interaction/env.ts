@@ -35,6 +35,8 @@ interface NodeOptions {
   leaseReads: boolean;
   electionTicks: number;
   heartbeatTicks: number;
+  /** Entries per append message (the core's appendEntriesMax), when the script sets it. */
+  appendEntriesMax: number | undefined;
 }
 
 /** What survives a crash: exactly what the driver wrote before it was told to advance. */
@@ -202,6 +204,7 @@ export class InteractionEnv {
       leaseReads: boolOption(options['lease-reads'], false),
       electionTicks: options.election === undefined ? 10 : Number(options.election),
       heartbeatTicks: options.heartbeat === undefined ? 1 : Number(options.heartbeat),
+      appendEntriesMax: options['append-max'] === undefined ? undefined : Number(options['append-max']),
     };
     const snapshotIndex = options.index === undefined ? 0 : Number(options.index);
     for (const id of ids) {
@@ -248,6 +251,7 @@ export class InteractionEnv {
         leaseReads: options.leaseReads,
         electionTicks: options.electionTicks,
         heartbeatTicks: options.heartbeatTicks,
+        ...(options.appendEntriesMax === undefined ? {} : { appendEntriesMax: options.appendEntriesMax }),
         prng: new Prng(node.id * 1_000 + node.boots),
       },
       {
