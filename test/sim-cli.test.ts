@@ -1,0 +1,94 @@
+// `keel lab sim` and the soak, driven in-process: output, exit codes, flag errors, replay.
+import t from 'tap';
+import { runSimCommand } from '../lab/sim/index.ts';
+import { runSoakCommand } from '../lab/sim/soak.ts';
+
+async function capture(run: () => Promise<number> | number): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  console.log = (...args: unknown[]) => out.push(args.join(' '));
+  console.error = (...args: unknown[]) => err.push(args.join(' '));
+  try {
+    const code = await run();
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+t.test('a run prints its trace and ends with the violation count', async (t) => {
+  const run = await capture(() => runSimCommand(['--seed', '3', '--steps', '1500', '--nodes', '5']));
+  t.equal(run.code, 0);
+  t.match(run.out, /^t=0000000 run seed=3 nodes=5 steps=1500/);
+  t.match(run.out, /\nsummary: seed=3 nodes=5 /);
+  t.match(run.out, /\nviolations: 0$/);
+  const again = await capture(() => runSimCommand(['--seed=3', '--steps=1500', '--nodes=5']));
+  t.equal(again.out, run.out, 'the same flags replay byte for byte');
+});
+
+t.test('--quiet prints only the schedule, the summary and the verdict', async (t) => {
+  const run = await capture(() => runSimCommand(['--seed', '3', '--steps', '1500', '--quiet']));
+  const lines = run.out.split('\n');
+  t.equal(lines.length, 3);
+  t.match(lines[0], /^schedule: \[/);
+  t.match(lines[1], /^summary: /);
+  t.equal(lines[2], 'violations: 0');
+});
+
+t.test('the Figure 8 schedule with the unsafe commit rule: violations and exit 1', async (t) => {
+  const run = await capture(() => runSimCommand(['--schedule', 'figure8', '--unsafe-commit', '--quiet']));
+  t.equal(run.code, 1);
+  t.match(run.out, /violation: t=\d+ leader completeness/);
+  t.match(run.out, /\nviolations: [1-9]\d*$/);
+  const safe = await capture(() => runSimCommand(['--schedule', 'figure8', '--quiet']));
+  t.equal(safe.code, 0);
+  t.match(safe.out, /\nviolations: 0$/);
+});
+
+t.test('a schedule printed on a schedule: line replays', async (t) => {
+  const first = await capture(() => runSimCommand(['--seed', '9', '--steps', '2000', '--quiet']));
+  const schedule = /^schedule: (.*)$/m.exec(first.out)?.[1] ?? '';
+  const again = await capture(() => runSimCommand(['--seed', '9', '--steps', '2000', '--quiet', '--schedule', schedule]));
+  t.equal(again.out, first.out);
+});
+
+t.test('--help explains every flag', async (t) => {
+  const run = await capture(() => runSimCommand(['--help']));
+  t.equal(run.code, 0);
+  for (const flag of ['--seed', '--steps', '--nodes', '--schedule', '--unsafe-commit', '--messages', '--quiet', '--help']) {
+    t.match(run.out, flag);
+  }
+});
+
+t.test('bad flags: a clear error and exit 2', async (t) => {
+  const cases: [string[], RegExp][] = [
+    [['--bogus'], /unknown option: --bogus/],
+    [['--seed'], /--seed needs a value/],
+    [['--seed', 'abc'], /--seed must be a whole number/],
+    [['--steps', '0'], /--steps must be in 1\.\./],
+    [['--nodes', '4'], /--nodes must be 3 or 5/],
+    [['--nodes', '7'], /--nodes must be in 3\.\.5/],
+    [['--schedule', '{not json'], /--schedule must be seeded, none, figure8 or a JSON array/],
+    [['--schedule', '[{"kind":"nope","at":1}]'], /kind must be one of/],
+    [['--schedule', 'figure8', '--nodes', '5'], /figure8 runs on 3 members/],
+  ];
+  for (const [argv, message] of cases) {
+    const run = await capture(() => runSimCommand(argv));
+    t.equal(run.code, 2, argv.join(' '));
+    t.match(run.err, message, argv.join(' '));
+    t.equal(run.out, '', 'nothing on stdout');
+  }
+});
+
+t.test('the soak: totals, and a bad flag', async (t) => {
+  const run = await capture(() => runSoakCommand(['--runs', '6', '--every', '3', '--steps', '1500']));
+  t.equal(run.code, 0, run.out);
+  t.match(run.out, /progress: runs=3 /);
+  t.match(run.out, /totals: schedules=6 steps=\d+ violating-runs=0 violations=0/);
+  const bad = await capture(() => runSoakCommand(['--runs', 'many']));
+  t.equal(bad.code, 2);
+  t.match(bad.err, /--runs must be a whole number/);
+});
