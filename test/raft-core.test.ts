@@ -12,10 +12,10 @@ t.test('the leader counts itself toward the quorum only after its own sync', asy
   c.stalled.add(2); // and member 2's disk is slow: it acknowledges nothing
   c.node(1).propose(bytes('x'));
   c.stabilize();
-  t.equal(c.node(1).status().commit, 1, 'the leader alone on disk is not a quorum of 3');
+  t.equal(c.node(1).status().commit, 2, 'the leader alone on disk is not a quorum of 3: the no-op only');
   c.stalled.delete(2);
   c.stabilize();
-  t.equal(c.node(1).status().commit, 2, 'leader + member 2 synced: committed');
+  t.equal(c.node(1).status().commit, 3, 'leader + member 2 synced: committed');
 });
 
 t.test('a leader with a slow disk commits on its followers alone (thesis 10.2.1)', async (t) => {
@@ -29,7 +29,7 @@ t.test('a leader with a slow disk commits on its followers alone (thesis 10.2.1)
   c.deliver();
   c.processReady(); // followers sync and acknowledge
   c.deliver();
-  t.equal(leader.status().commit, 2, 'two followers synced: a quorum without the leader');
+  t.equal(leader.status().commit, 3, 'two followers synced: a quorum without the leader');
   leader.advance(rd);
 });
 
@@ -83,7 +83,7 @@ t.test('a new leader answers no ReadIndex before it commits an entry of its term
   }
   t.same(c.readStates.get(1), [], 'the read waits');
   c.stabilize();
-  t.same(c.readStates.get(1), [{ index: 1, context: 'early' }], 'served at the no-op once it committed');
+  t.same(c.readStates.get(1), [{ index: 2, context: 'early' }], 'served at the no-op once it committed');
 });
 
 t.test('ReadIndex needs a quorum heartbeat round; a partitioned leader serves nothing', async (t) => {
@@ -98,7 +98,7 @@ t.test('ReadIndex needs a quorum heartbeat round; a partitioned leader serves no
   c.heal();
   c.node(1).readIndex('r2');
   c.stabilize();
-  t.same(c.readStates.get(1), [{ index: 2, context: 'r1' }, { index: 2, context: 'r2' }], 'the round of the later read confirms both, in order');
+  t.same(c.readStates.get(1), [{ index: 3, context: 'r1' }, { index: 3, context: 'r2' }], 'the round of the later read confirms both, in order');
 });
 
 t.test('a follower read goes through the leader and comes back as a ReadState', async (t) => {
@@ -108,7 +108,7 @@ t.test('a follower read goes through the leader and comes back as a ReadState', 
   c.stabilize();
   c.node(3).readIndex('f');
   c.stabilize();
-  t.same(c.readStates.get(3), [{ index: 2, context: 'f' }]);
+  t.same(c.readStates.get(3), [{ index: 3, context: 'f' }]);
 });
 
 t.test('a follower with no known leader refuses a read with KEEL_NO_LEADER', async (t) => {
@@ -123,7 +123,7 @@ t.test('lease reads: served without a round while the lease holds, never after i
   c.stabilize(); // a heartbeat round acknowledged by a quorum
   c.node(1).readIndex('lease');
   c.processReady();
-  t.same(c.readStates.get(1), [{ index: 1, context: 'lease' }], 'answered in the same Ready, no round trip');
+  t.same(c.readStates.get(1), [{ index: 2, context: 'lease' }], 'answered in the same Ready, no round trip');
   c.isolate(1);
   for (let i = 0; i < 9; i++) {
     c.tick([1]);

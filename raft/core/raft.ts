@@ -41,6 +41,8 @@ export class Raft {
   progress = new Map<NodeId, Progress>();
   /** The last snapshot the application created: what a lagging follower is sent. */
   snapshot: Snapshot | null = null;
+  /** A follower needs a snapshot and there is none since this member started. */
+  snapshotWanted = false;
 
   /** Messages to send after the Ready's write, and a leader's replication messages. */
   messages: Message[] = [];
@@ -69,9 +71,19 @@ export class Raft {
     this.config = resolveConfig(config);
     this.id = this.config.id;
     const snap = initial.snapshot;
-    this.log = new RaftLog(snap?.index ?? 0, snap?.term ?? 0, initial.entries, initial.hardState.commit, initial.applied);
-    this.conf = cloneConf(snap?.conf ?? initial.conf);
-    for (const entry of this.log.slice(this.log.firstIndex(), initial.applied + 1, Number.MAX_SAFE_INTEGER, Infinity) ?? []) {
+    const bootstrap = isFresh(initial) && initial.conf.voters.length > 0;
+    // A founding member writes the founding membership as the log's first entry, identical on
+    // every founder and committed from the start (as etcd-io/raft's bootstrap does), so that a
+    // member joining later replays its membership from the log like everything else.
+    const entries = bootstrap ? [bootstrapEntry(initial.conf)] : initial.entries;
+    const commit = bootstrap ? 1 : initial.hardState.commit;
+    this.log = new RaftLog(snap?.index ?? 0, snap?.term ?? 0, entries, commit, initial.applied);
+    if (bootstrap) this.log.stableIndex = 0;
+    // Membership: the snapshot's, then every change applied since. The bootstrap entry is in
+    // effect from the moment it is in the log (every founder has it, committed).
+    this.conf = cloneConf(snap?.conf ?? { voters: [], learners: [] });
+    const last = Math.max(initial.applied, this.log.term(1) === 0 ? 1 : 0);
+    for (const entry of this.log.slice(this.log.firstIndex(), last + 1, Number.MAX_SAFE_INTEGER, Infinity) ?? []) {
       if (entry.kind === 'conf') this.conf = applyChange(this.conf, entry.change!);
     }
     this.#stepRole = this.#stepFollower;
@@ -171,7 +183,7 @@ export class Raft {
     this.#electionElapsed++;
     if (this.#promotable() && this.#electionElapsed >= this.#randomizedElectionTimeout) {
       this.#electionElapsed = 0;
-      this.campaign(false);
+      this.campaign('pre-vote');
     }
   }
 
@@ -218,24 +230,28 @@ export class Raft {
     return this.conf.voters.includes(this.id) && this.log.pendingSnapshot === null;
   }
 
-  /** Starts a (pre-)election; `transfer` skips the pre-vote and overrides followers' leases. */
-  campaign(transfer: boolean): void {
+  /**
+   * Starts an election. `'pre-vote'`: a pre-election first when PreVote is on; `'vote'`: the
+   * real election after a won pre-election; `'transfer'`: a leadership transfer's election,
+   * which skips the pre-vote and is the only one that overrides followers' leases.
+   */
+  campaign(kind: 'pre-vote' | 'vote' | 'transfer'): void {
     if (!this.#promotable() || this.role === 'leader') return;
     // A member that has not applied a committed membership change does not know its quorum.
     if (this.#hasUnappliedConfChange()) return;
-    if (this.config.preVote && !transfer) {
+    if (kind === 'pre-vote' && this.config.preVote) {
       this.becomePreCandidate();
       this.#requestVotes('pre-vote', this.term + 1, false);
     } else {
       this.becomeCandidate();
-      this.#requestVotes('vote', this.term, transfer);
+      this.#requestVotes('vote', this.term, kind === 'transfer');
     }
   }
 
   #hasUnappliedConfChange(): boolean {
     const lo = Math.max(this.log.applied + 1, this.log.firstIndex());
     const pending = this.log.slice(lo, this.log.committed + 1, Number.MAX_SAFE_INTEGER, Infinity) ?? [];
-    return pending.some((entry) => entry.kind === 'conf');
+    return pending.some((entry) => entry.kind === 'conf' && entry.change!.type !== 'bootstrap');
   }
 
   #requestVotes(type: 'pre-vote' | 'vote', term: number, transfer: boolean): void {
@@ -267,7 +283,7 @@ export class Raft {
 
   #wonElection(): void {
     if (this.role === 'pre-candidate') {
-      this.campaign(true);
+      this.campaign('vote');
       return;
     }
     this.becomeLeader();
@@ -350,7 +366,7 @@ export class Raft {
         this.#heardFromLeader(m.from);
         return this.#handleSnapshot(m);
       case 'timeout-now':
-        return this.campaign(true);
+        return this.campaign('transfer');
       case 'read-index-resp':
         this.readStates.push({ index: m.index, context: m.context });
         return;
@@ -514,7 +530,11 @@ export class Raft {
 
   #sendSnapshot(to: NodeId, pr: Progress): boolean {
     const snapshot = this.snapshot;
-    assert(snapshot !== null, `the log is compacted past ${pr.next - 1} but there is no snapshot`);
+    if (snapshot === null) {
+      // Restarted from a compacted log: the application must make a snapshot (Ready.snapshotWanted).
+      this.snapshotWanted = true;
+      return false;
+    }
     const m = emptyMessage('snapshot', this.id, to, this.term);
     m.snapshot = snapshot;
     this.#send(m);
@@ -621,6 +641,10 @@ export class Raft {
 
   #applyConfChange(change: ConfChange): void {
     this.conf = applyChange(this.conf, change);
+    if (change.type === 'bootstrap') {
+      if (this.progress.size === 0) this.#resetProgress();
+      return;
+    }
     if (change.type === 'remove') {
       this.progress.delete(change.node);
       if (change.node === this.#leadTransferee) this.#leadTransferee = noNode;
@@ -749,6 +773,7 @@ export class Raft {
     // The membership at `index` is the one applied then: ours, unless changes were applied since.
     const snapshot: Snapshot = { meta: { index, term, conf: this.#confAt(index) }, data };
     this.snapshot = snapshot;
+    this.snapshotWanted = false;
     return snapshot;
   }
 
@@ -785,6 +810,15 @@ export class Raft {
   }
 }
 
+/** Nothing on disk yet: no snapshot, no entries, no term. */
+function isFresh(initial: InitialState): boolean {
+  return initial.snapshot === null && initial.entries.length === 0 && initial.hardState.term === 0 && initial.applied === 0;
+}
+
+function bootstrapEntry(conf: ConfState): Entry {
+  return { term: 0, index: 1, kind: 'conf', data: emptyData, change: { type: 'bootstrap', node: 0, voters: [...conf.voters], learners: [...conf.learners] } };
+}
+
 function cloneConf(conf: ConfState): ConfState {
   return { voters: [...conf.voters], learners: [...conf.learners] };
 }
@@ -792,6 +826,7 @@ function cloneConf(conf: ConfState): ConfState {
 function validateChange(conf: ConfState, change: ConfChange): void {
   const isVoter = conf.voters.includes(change.node);
   const isLearner = conf.learners.includes(change.node);
+  if (change.type === 'bootstrap') throw new InvalidConfChangeError('the founding membership is written at bootstrap only');
   if (change.node <= 0) throw new InvalidConfChangeError(`member id must be positive, got ${change.node}`);
   if (change.type === 'add-learner' && (isVoter || isLearner)) {
     throw new InvalidConfChangeError(`member ${change.node} is already a ${isVoter ? 'voter' : 'learner'}`);
@@ -805,6 +840,7 @@ function validateChange(conf: ConfState, change: ConfChange): void {
 
 /** The membership after one change. Sorted, so every member iterates in the same order. */
 export function applyChange(conf: ConfState, change: ConfChange): ConfState {
+  if (change.type === 'bootstrap') return { voters: [...change.voters], learners: [...change.learners] };
   const voters = conf.voters.filter((id) => id !== change.node);
   const learners = conf.learners.filter((id) => id !== change.node);
   if (change.type === 'add-voter') voters.push(change.node);

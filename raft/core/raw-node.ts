@@ -59,7 +59,7 @@ export class RawNode {
 
   /** Starts an election now (with a pre-vote when PreVote is on). */
   campaign(): void {
-    this.#raft.campaign(false);
+    this.#raft.campaign('pre-vote');
   }
 
   /** Appends one entry on the leader; throws a KeelError with a code when refused. */
@@ -99,6 +99,7 @@ export class RawNode {
       log.stableIndex < log.lastIndex() ||
       log.pendingSnapshot !== null ||
       log.hasNextCommitted() ||
+      raft.snapshotWanted ||
       !sameSoft(this.#softState(), this.#prevSoft) ||
       !sameHard(this.#hardState(), this.#prevHard)
     );
@@ -115,6 +116,7 @@ export class RawNode {
     const committedEntries = log.nextCommitted(readyCommittedBytesMax);
     if (committedEntries.length > 0) log.applying = committedEntries[committedEntries.length - 1].index;
     const ready: Ready = {
+      snapshotWanted: raft.snapshotWanted,
       softState: sameSoft(soft, this.#prevSoft) ? null : soft,
       hardState: sameHard(hard, this.#prevHard) ? null : hard,
       entries,

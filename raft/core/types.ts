@@ -32,6 +32,8 @@ export interface HardState {
  * before it has applied everything up to its own no-op.
  */
 export type ConfChange =
+  /** The founding membership: only ever the first entry of a founding member's log. */
+  | { type: 'bootstrap'; node: 0; voters: NodeId[]; learners: NodeId[] }
   | { type: 'add-learner'; node: NodeId }
   | { type: 'add-voter'; node: NodeId }
   | { type: 'remove'; node: NodeId };
@@ -127,6 +129,11 @@ export interface Ready {
   readStates: ReadState[];
   /** True when step 1 writes anything that must be synced before step 2. */
   mustSync: boolean;
+  /**
+   * A follower needs a snapshot and this member has none since it (re)started: call
+   * createSnapshot(applied, image) after handling this Ready.
+   */
+  snapshotWanted: boolean;
 }
 
 /** What a node recovers from its own disk on start. */
@@ -138,7 +145,11 @@ export interface InitialState {
   entries: Entry[];
   /** The state machine's applied index (>= snapshot index), persisted with its state. */
   applied: number;
-  /** Membership of a brand-new cluster, used only when there is no snapshot. */
+  /**
+   * The founding membership, used only by a founding member on its very first start (nothing on
+   * disk): it becomes the log's first entry. A member joining an existing cluster starts with
+   * no voters and learns the membership from the leader's log or snapshot. Ignored otherwise.
+   */
   conf: ConfState;
 }
 
