@@ -6,7 +6,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { emptyMessage, type Message, type NodeId } from '../raft/core/index.ts';
 import { PeerTransport, type PeerAddress, type TransportOptions } from '../raft/transport.ts';
 import { decodeBody, encodeFrame, FrameDecoder, FrameKind } from '../raft/transport/frame.ts';
-import { clientMac, parseServerNonce, protocolVersion, newNonce } from '../raft/transport/handshake.ts';
+import { clientMac, parseClientHello, parseServerNonce, protocolVersion, newNonce, serverMac } from '../raft/transport/handshake.ts';
 
 const host = '127.0.0.1';
 const clusterId = 'cluster-test';
@@ -305,6 +305,45 @@ t.test('bounded queue: a peer that is down gets at most sendQueueMax messages qu
   for (let i = 0; i < 1000; i++) a.transport.send([heartbeat(1, 2)]);
   t.equal(a.transport.stats().get(2)!.queued, 10, 'still bounded');
   t.equal(a.transport.stats().get(2)!.droppedMessages, 1015);
+});
+
+t.test('backpressure: a peer that stops reading fills the bounded queue, not the socket buffer', async (t) => {
+  // A server that completes the handshake as member 2, then reads nothing more.
+  const sockets: Socket[] = [];
+  const stalled = createServer((socket) => {
+    sockets.push(socket);
+    const decoder = new FrameDecoder(4096);
+    const nonceServer = newNonce();
+    socket.write(encodeFrame([FrameKind.serverNonce, nonceServer]));
+    socket.on('data', (chunk) => {
+      const hello = parseClientHello(decodeBody(decoder.push(chunk)[0]!));
+      if (hello === null) return void socket.destroy();
+      socket.write(encodeFrame([FrameKind.serverWelcome, { mac: serverMac(secret, hello.nonce, nonceServer, clusterId, hello.from, 2) }]));
+      socket.pause();
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => stalled.listen(0, host, resolve));
+  t.teardown(() => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise<void>((resolve) => stalled.close(() => resolve()));
+  });
+  const a = await startMember(1, { sendQueueMax: 16 });
+  t.teardown(() => a.transport.stop());
+  a.transport.setPeer(2, { host, port: (stalled.address() as { port: number }).port });
+  const chunk = (): Message => ({ ...snapshotMessage(1, 2), snapshot: { meta: { index: 1, term: 1, conf: { voters: [1, 2], learners: [] } }, data: new Uint8Array(1 << 20) } });
+  a.transport.send([heartbeat(1, 2)]);
+  await waitFor(() => a.transport.stats().get(2)!.connected, 'connected to the stalled peer');
+  // One 1 MiB message per turn, as a driver streaming a snapshot would.
+  for (let i = 0; i < 200 && a.transport.stats().get(2)!.droppedMessages === 0; i++) {
+    a.transport.send([chunk()]);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const stats = a.transport.stats().get(2)!;
+  t.ok(stats.droppedMessages > 0, `messages dropped (${stats.droppedMessages}) once the kernel buffers were full`);
+  t.equal(stats.queued, 16, 'the queue is at its bound');
+  t.ok(stats.sentFrames < 200, `only ${stats.sentFrames} frames written to the socket`);
+  t.ok(a.unreachable.includes(2), 'reported unreachable');
 });
 
 t.test('reconnection: B restarts on the same port and messages flow again', async (t) => {

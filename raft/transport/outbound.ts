@@ -168,7 +168,7 @@ export class OutboundPeer {
     this.#later(() => fail(`handshake timeout: no authenticated connection within ${handshakeTimeoutMs} ms`), handshakeTimeoutMs);
 
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (failure === null) fail(`connection failed: ${error.code ?? error.message}`);
+      if (failure === null) fail(`${this.#phase === 'ready' ? 'connection error' : 'connection failed'}: ${error.code ?? error.message}`);
     });
     socket.on('close', () => {
       if (this.#socket !== socket) return; // torn down on purpose
@@ -204,7 +204,7 @@ export class OutboundPeer {
           const { clusterId, self, secret } = this.context;
           const wanted = serverMac(secret, nonceClient, nonceServer, clusterId, self, this.id);
           if (!macsEqual(wanted, answer.mac)) return fail('handshake failed: the peer does not prove the cluster secret (bad secret)');
-          decoder.bytesMax = this.context.frameBytesMax;
+          // The decoder keeps its tiny limit: only pongs come back on this connection.
           this.#onReady(socket, fail);
         }
       }

@@ -63,7 +63,8 @@ function entry(value: unknown, what: string): Entry {
     kind,
     data: bytes(value.data, `${what}.data`),
   };
-  if (value.change !== undefined) result.change = confChange(value.change, `${what}.change`);
+  // An absent `change` may arrive as undefined or as nil, depending on the encoder.
+  if (value.change !== undefined && value.change !== null) result.change = confChange(value.change, `${what}.change`);
   return result;
 }
 
