@@ -60,34 +60,26 @@ const checks: Record<string, Check> = {
     t.equal(env.status(3).role, 'leader');
     t.same(env.applied(3), ['a', 'b', 'c', 'd', 'e']);
   },
-  'snapshot-leader-restart'(t, env) {
+  'restart-compacted-leader'(t, env) {
     t.equal(env.status(1).role, 'leader');
-    t.same(env.applied(3), ['a']);
+    t.same(env.applied(3), ['a'], 'the follower was caught up with a snapshot made on request');
   },
-  // Known issues: the scripts assert the right behaviour; until the core changes they fail and
-  // run as `todo` (see `knownIssues`). Their own checks are the scripts' assertions.
-  'known-issue-restart-without-snapshot'() {},
-  'known-issue-vote-after-prevote-overrides-lease'() {},
-  'known-issue-joiner-without-membership'() {},
+  'prevote-vote-respects-lease'(t, env) {
+    t.equal(env.status(1).role, 'leader');
+    t.equal(env.status(1).term, 1);
+  },
+  'joiner-learns-membership'(t, env) {
+    t.same(env.status(4).conf, { voters: [1, 2, 3, 4], learners: [] });
+    t.not(env.status(4).role, 'leader');
+  },
   snapshot(t, env) {
     t.same(env.applied(3), ['a', 'b', 'c', 'd']);
-    t.equal(env.status(3).firstIndex, 5, '3 holds the log after the snapshot only');
+    t.equal(env.status(3).firstIndex, 6, '3 holds the log after the snapshot only');
   },
   membership(t, env) {
     t.same(env.status(2).conf, { voters: [2, 4], learners: [] });
     t.same(env.applied(4), ['a', 'b', 'c']);
   },
-};
-
-/**
- * Core behaviour found wrong by these scripts and reported, not fixed here (the core belongs to
- * raft/core's owner). Each runs as a tap `todo`: visible in the output, not failing the suite.
- * When the core is fixed, the script's assertions pass: remove its entry here.
- */
-const knownIssues: Record<string, string> = {
-  'known-issue-restart-without-snapshot': 'a leader restarted from a compacted log crashes when a follower needs a snapshot',
-  'known-issue-vote-after-prevote-overrides-lease': 'the vote after a won pre-vote carries `transfer` and overrides CheckQuorum leases',
-  'known-issue-joiner-without-membership': 'a member started with an empty membership derives a wrong one from the log',
 };
 
 const scripts = readdirSync(testdata)
@@ -100,8 +92,7 @@ t.test('every script has its own checks', async (t) => {
 
 for (const file of scripts) {
   const name = file.replace(/\.txt$/, '');
-  const todo = knownIssues[name];
-  t.test(name, todo === undefined ? {} : { todo }, async (t) => {
+  t.test(name, async (t) => {
     const env = new InteractionEnv();
     const trace = env.run(readFileSync(join(testdata, file), 'utf8'));
     t.same(env.failures, [], 'every assert-* held and the core never failed');

@@ -9,21 +9,35 @@ exports[`test/raft-interaction.test.ts > TAP > check-quorum > trace 1`] = `
 # CheckQuorum: a leader that has not heard from a quorum for an election timeout steps down,
 # so a partitioned leader stops acting as one. Its uncommitted proposal is later replaced.
 > add-nodes 3
-  1: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-  2: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-  3: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
+  1: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  2: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  3: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
 > campaign 1
   1 became pre-candidate at term 0
 > stabilize
   > 1 handling Ready
     soft state: role=pre-candidate leader=0
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
     messages:
-      1->2 pre-vote term=1 logTerm=0 index=0
-      1->3 pre-vote term=1 logTerm=0 index=0
+      1->2 pre-vote term=1 logTerm=0 index=1
+      1->3 pre-vote term=1 logTerm=0 index=1
+  > 2 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+  > 3 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
   > delivering messages to 2
-    1->2 pre-vote term=1 logTerm=0 index=0
+    1->2 pre-vote term=1 logTerm=0 index=1
   > delivering messages to 3
-    1->3 pre-vote term=1 logTerm=0 index=0
+    1->3 pre-vote term=1 logTerm=0 index=1
   > 2 handling Ready
     messages:
       2->1 pre-vote-resp term=1
@@ -36,24 +50,24 @@ exports[`test/raft-interaction.test.ts > TAP > check-quorum > trace 1`] = `
     3->1 pre-vote-resp term=1
   > 1 handling Ready
     soft state: role=candidate leader=0
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
-      1->2 vote term=1 logTerm=0 index=0 transfer
-      1->3 vote term=1 logTerm=0 index=0 transfer
+      1->2 vote term=1 logTerm=0 index=1
+      1->3 vote term=1 logTerm=0 index=1
   > delivering messages to 2
-    1->2 vote term=1 logTerm=0 index=0 transfer
+    1->2 vote term=1 logTerm=0 index=1
       2 moved to term 1 as follower
   > delivering messages to 3
-    1->3 vote term=1 logTerm=0 index=0 transfer
+    1->3 vote term=1 logTerm=0 index=1
       3 moved to term 1 as follower
   > 2 handling Ready
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
       2->1 vote-resp term=1
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
       3->1 vote-resp term=1
@@ -63,63 +77,63 @@ exports[`test/raft-interaction.test.ts > TAP > check-quorum > trace 1`] = `
     3->1 vote-resp term=1
   > 1 handling Ready
     soft state: role=leader leader=1
-    entries: 1/1 normal ""
+    entries: 1/2 normal ""
     must sync
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
-      1->3 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+      1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+      1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > delivering messages to 2
-    1->2 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+    1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > delivering messages to 3
-    1->3 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+    1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > 2 handling Ready
     soft state: role=follower leader=1
-    entries: 1/1 normal ""
+    entries: 1/2 normal ""
     must sync
     messages:
-      2->1 append-resp term=1 index=1
+      2->1 append-resp term=1 index=2
   > 3 handling Ready
     soft state: role=follower leader=1
-    entries: 1/1 normal ""
+    entries: 1/2 normal ""
     must sync
     messages:
-      3->1 append-resp term=1 index=1
+      3->1 append-resp term=1 index=2
   > delivering messages to 1
-    2->1 append-resp term=1 index=1
-    3->1 append-resp term=1 index=1
+    2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
   > 1 handling Ready
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=1 commit=1
+      1->2 append term=1 logTerm=1 index=2 commit=2
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=1 commit=1
+    1->2 append term=1 logTerm=1 index=2 commit=2
   > 2 handling Ready
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
     messages:
-      2->1 append-resp term=1 index=1
+      2->1 append-resp term=1 index=2
   > delivering messages to 1
-    2->1 append-resp term=1 index=1
+    2->1 append-resp term=1 index=2
 > assert-status 1 role=leader term=1
   ok: 1 role=leader
   ok: 1 term=1
 > partition 1 | 2 3
   partitioned: {1} {2 3}
 > propose 1 lost
-  proposed "lost" at 1/2
+  proposed "lost" at 1/3
 > process-ready 1
   > 1 handling Ready
-    entries: 1/2 normal "lost"
+    entries: 1/3 normal "lost"
     must sync
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "lost"] DROPPED (partition)
-      1->3 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "lost"] DROPPED (partition)
+      1->2 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "lost"] DROPPED (partition)
+      1->3 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "lost"] DROPPED (partition)
 > deliver-msgs
   no messages
-> assert-status 1 commit=1 last=2
-  ok: 1 commit=1
-  ok: 1 last=2
+> assert-status 1 commit=2 last=3
+  ok: 1 commit=2
+  ok: 1 last=3
 # One election timeout with no answers: 1 steps down.
 > tick-election 1
   1 became follower at term 1
@@ -139,51 +153,51 @@ exports[`test/raft-interaction.test.ts > TAP > check-quorum > trace 1`] = `
   > 1 handling Ready
     soft state: role=follower leader=0
     leader messages (sent in parallel with the leader's own write):
-      1->2 heartbeat term=1 commit=1 readSeq=1 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=1 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=2 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=2 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=3 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=3 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=4 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=4 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=5 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=5 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=6 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=6 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=7 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=7 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=8 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=8 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=9 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=9 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=10 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=10 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=11 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=11 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=12 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=12 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=13 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=13 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=14 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=14 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=15 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=15 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=16 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=16 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=17 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=17 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=18 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=18 DROPPED (partition)
-      1->2 heartbeat term=1 commit=1 readSeq=19 DROPPED (partition)
-      1->3 heartbeat term=1 commit=1 readSeq=19 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=1 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=1 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=2 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=2 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=3 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=3 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=4 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=4 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=5 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=5 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=6 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=6 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=7 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=7 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=8 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=8 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=9 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=9 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=10 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=10 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=11 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=11 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=12 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=12 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=13 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=13 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=14 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=14 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=15 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=15 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=16 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=16 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=17 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=17 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=18 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=18 DROPPED (partition)
+      1->2 heartbeat term=1 commit=2 readSeq=19 DROPPED (partition)
+      1->3 heartbeat term=1 commit=2 readSeq=19 DROPPED (partition)
   > 2 handling Ready
     soft state: role=pre-candidate leader=0
     messages:
-      2->1 pre-vote term=2 logTerm=1 index=1 DROPPED (partition)
-      2->3 pre-vote term=2 logTerm=1 index=1
+      2->1 pre-vote term=2 logTerm=1 index=2 DROPPED (partition)
+      2->3 pre-vote term=2 logTerm=1 index=2
   > delivering messages to 3
-    2->3 pre-vote term=2 logTerm=1 index=1
+    2->3 pre-vote term=2 logTerm=1 index=2
   > 3 handling Ready
     messages:
       3->2 pre-vote-resp term=2
@@ -192,17 +206,17 @@ exports[`test/raft-interaction.test.ts > TAP > check-quorum > trace 1`] = `
       2 became candidate at term 2
   > 2 handling Ready
     soft state: role=candidate leader=0
-    hard state: term=2 vote=2 commit=1
+    hard state: term=2 vote=2 commit=2
     must sync
     messages:
-      2->1 vote term=2 logTerm=1 index=1 transfer DROPPED (partition)
-      2->3 vote term=2 logTerm=1 index=1 transfer
+      2->1 vote term=2 logTerm=1 index=2 DROPPED (partition)
+      2->3 vote term=2 logTerm=1 index=2
   > delivering messages to 3
-    2->3 vote term=2 logTerm=1 index=1 transfer
+    2->3 vote term=2 logTerm=1 index=2
       3 moved to term 2 as follower
   > 3 handling Ready
     soft state: role=follower leader=0
-    hard state: term=2 vote=2 commit=0
+    hard state: term=2 vote=2 commit=1
     must sync
     messages:
       3->2 vote-resp term=2
@@ -211,52 +225,18 @@ exports[`test/raft-interaction.test.ts > TAP > check-quorum > trace 1`] = `
       2 became leader at term 2
   > 2 handling Ready
     soft state: role=leader leader=2
-    entries: 2/2 normal ""
+    entries: 2/3 normal ""
     must sync
     leader messages (sent in parallel with the leader's own write):
-      2->1 append term=2 logTerm=1 index=1 commit=1 entries=[2/2 normal ""] DROPPED (partition)
-      2->3 append term=2 logTerm=1 index=1 commit=1 entries=[2/2 normal ""]
+      2->1 append term=2 logTerm=1 index=2 commit=2 entries=[2/3 normal ""] DROPPED (partition)
+      2->3 append term=2 logTerm=1 index=2 commit=2 entries=[2/3 normal ""]
   > delivering messages to 3
-    2->3 append term=2 logTerm=1 index=1 commit=1 entries=[2/2 normal ""]
+    2->3 append term=2 logTerm=1 index=2 commit=2 entries=[2/3 normal ""]
   > 3 handling Ready
     soft state: role=follower leader=2
-    hard state: term=2 vote=2 commit=1
-    entries: 2/2 normal ""
-    committed: 1/1 normal ""
-    must sync
-    messages:
-      3->2 append-resp term=2 index=2
-  > delivering messages to 2
-    3->2 append-resp term=2 index=2
-  > 2 handling Ready
     hard state: term=2 vote=2 commit=2
-    committed: 2/2 normal ""
-    leader messages (sent in parallel with the leader's own write):
-      2->3 append term=2 logTerm=2 index=2 commit=2
-  > delivering messages to 3
-    2->3 append term=2 logTerm=2 index=2 commit=2
-  > 3 handling Ready
-    hard state: term=2 vote=2 commit=2
-    committed: 2/2 normal ""
-    messages:
-      3->2 append-resp term=2 index=2
-  > delivering messages to 2
-    3->2 append-resp term=2 index=2
-> assert-status 2 role=leader term=2
-  ok: 2 role=leader
-  ok: 2 term=2
-> propose 2 kept
-  proposed "kept" at 2/3
-> stabilize 2 3
-  > 2 handling Ready
-    entries: 2/3 normal "kept"
-    must sync
-    leader messages (sent in parallel with the leader's own write):
-      2->3 append term=2 logTerm=2 index=2 commit=2 entries=[2/3 normal "kept"]
-  > delivering messages to 3
-    2->3 append term=2 logTerm=2 index=2 commit=2 entries=[2/3 normal "kept"]
-  > 3 handling Ready
-    entries: 2/3 normal "kept"
+    entries: 2/3 normal ""
+    committed: 1/2 normal ""
     must sync
     messages:
       3->2 append-resp term=2 index=3
@@ -264,21 +244,56 @@ exports[`test/raft-interaction.test.ts > TAP > check-quorum > trace 1`] = `
     3->2 append-resp term=2 index=3
   > 2 handling Ready
     hard state: term=2 vote=2 commit=3
-    committed: 2/3 normal "kept"
+    committed: 2/3 normal ""
     leader messages (sent in parallel with the leader's own write):
       2->3 append term=2 logTerm=2 index=3 commit=3
   > delivering messages to 3
     2->3 append term=2 logTerm=2 index=3 commit=3
   > 3 handling Ready
     hard state: term=2 vote=2 commit=3
-    committed: 2/3 normal "kept"
+    committed: 2/3 normal ""
     messages:
       3->2 append-resp term=2 index=3
   > delivering messages to 2
     3->2 append-resp term=2 index=3
-> assert-status 2 commit=3
-  ok: 2 commit=3
-# After healing, 1 follows 2; its uncommitted entry 1/2 is replaced by 2's log.
+> assert-status 2 role=leader term=2
+  ok: 2 role=leader
+  ok: 2 term=2
+> propose 2 kept
+  proposed "kept" at 2/4
+> stabilize 2 3
+  > 2 handling Ready
+    entries: 2/4 normal "kept"
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      2->3 append term=2 logTerm=2 index=3 commit=3 entries=[2/4 normal "kept"]
+  > delivering messages to 3
+    2->3 append term=2 logTerm=2 index=3 commit=3 entries=[2/4 normal "kept"]
+  > 3 handling Ready
+    entries: 2/4 normal "kept"
+    must sync
+    messages:
+      3->2 append-resp term=2 index=4
+  > delivering messages to 2
+    3->2 append-resp term=2 index=4
+  > 2 handling Ready
+    hard state: term=2 vote=2 commit=4
+    committed: 2/4 normal "kept"
+    leader messages (sent in parallel with the leader's own write):
+      2->3 append term=2 logTerm=2 index=4 commit=4
+  > delivering messages to 3
+    2->3 append term=2 logTerm=2 index=4 commit=4
+  > 3 handling Ready
+    hard state: term=2 vote=2 commit=4
+    committed: 2/4 normal "kept"
+    messages:
+      3->2 append-resp term=2 index=4
+  > delivering messages to 2
+    3->2 append-resp term=2 index=4
+> assert-status 2 commit=4
+  ok: 2 commit=4
+# After healing, 1 follows 2; its uncommitted entry 1/3 is replaced by 2's log
+# (index 1 is the founding membership, term 0).
 > heal
   healed: every node reaches every other
 > tick-heartbeat 2
@@ -287,15 +302,15 @@ exports[`test/raft-interaction.test.ts > TAP > check-quorum > trace 1`] = `
   > 2 handling Ready
     leader messages (sent in parallel with the leader's own write):
       2->1 heartbeat term=2 readSeq=1
-      2->3 heartbeat term=2 commit=3 readSeq=1
+      2->3 heartbeat term=2 commit=4 readSeq=1
   > delivering messages to 1
     2->1 heartbeat term=2 readSeq=1
       1 moved to term 2 as follower
   > delivering messages to 3
-    2->3 heartbeat term=2 commit=3 readSeq=1
+    2->3 heartbeat term=2 commit=4 readSeq=1
   > 1 handling Ready
     soft state: role=follower leader=2
-    hard state: term=2 vote=0 commit=1
+    hard state: term=2 vote=0 commit=2
     must sync
     messages:
       1->2 heartbeat-resp term=2 readSeq=1
@@ -307,25 +322,25 @@ exports[`test/raft-interaction.test.ts > TAP > check-quorum > trace 1`] = `
     3->2 heartbeat-resp term=2 readSeq=1
   > 2 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      2->1 append term=2 logTerm=1 index=1 commit=3 entries=[2/2 normal "", 2/3 normal "kept"]
+      2->1 append term=2 logTerm=1 index=2 commit=4 entries=[2/3 normal "", 2/4 normal "kept"]
   > delivering messages to 1
-    2->1 append term=2 logTerm=1 index=1 commit=3 entries=[2/2 normal "", 2/3 normal "kept"]
+    2->1 append term=2 logTerm=1 index=2 commit=4 entries=[2/3 normal "", 2/4 normal "kept"]
   > 1 handling Ready
-    hard state: term=2 vote=0 commit=3
-    entries: 2/2 normal "", 2/3 normal "kept"
-    committed: 2/2 normal "", 2/3 normal "kept"
+    hard state: term=2 vote=0 commit=4
+    entries: 2/3 normal "", 2/4 normal "kept"
+    committed: 2/3 normal "", 2/4 normal "kept"
     must sync
     messages:
-      1->2 append-resp term=2 index=3
+      1->2 append-resp term=2 index=4
   > delivering messages to 2
-    1->2 append-resp term=2 index=3
-> assert-status 1 role=follower term=2 leader=2 commit=3
+    1->2 append-resp term=2 index=4
+> assert-status 1 role=follower term=2 leader=2 commit=4
   ok: 1 role=follower
   ok: 1 term=2
   ok: 1 leader=2
-  ok: 1 commit=3
-> assert-log 1 1 2 2
-  ok: 1 log terms from 1: 1 2 2
+  ok: 1 commit=4
+> assert-log 1 0 1 2 2
+  ok: 1 log terms from 1: 0 1 2 2
 > assert-applied 1 kept
   ok: 1 applied: kept
 
@@ -334,11 +349,12 @@ exports[`test/raft-interaction.test.ts > TAP > check-quorum > trace 1`] = `
 exports[`test/raft-interaction.test.ts > TAP > election > trace 1`] = `
 # Leader election in a fresh three-node cluster, PreVote and CheckQuorum on (the defaults).
 # Node 1's election timer fires first: it pre-votes at term 1 without bumping its term, wins
-# the pre-vote, then runs the real election at term 1 and appends its no-op.
+# the pre-vote, then runs the real election at term 1 and appends its no-op. (Index 1 of every
+# founding member's log is the founding membership, committed from the start.)
 > add-nodes 3 voters=1,2,3
-  1: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-  2: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-  3: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
+  1: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  2: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  3: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
 > tick-election 1
   1 became pre-candidate at term 0
   1 ticked 14 times
@@ -348,13 +364,27 @@ exports[`test/raft-interaction.test.ts > TAP > election > trace 1`] = `
 > stabilize
   > 1 handling Ready
     soft state: role=pre-candidate leader=0
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
     messages:
-      1->2 pre-vote term=1 logTerm=0 index=0
-      1->3 pre-vote term=1 logTerm=0 index=0
+      1->2 pre-vote term=1 logTerm=0 index=1
+      1->3 pre-vote term=1 logTerm=0 index=1
+  > 2 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+  > 3 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
   > delivering messages to 2
-    1->2 pre-vote term=1 logTerm=0 index=0
+    1->2 pre-vote term=1 logTerm=0 index=1
   > delivering messages to 3
-    1->3 pre-vote term=1 logTerm=0 index=0
+    1->3 pre-vote term=1 logTerm=0 index=1
   > 2 handling Ready
     messages:
       2->1 pre-vote-resp term=1
@@ -367,24 +397,24 @@ exports[`test/raft-interaction.test.ts > TAP > election > trace 1`] = `
     3->1 pre-vote-resp term=1
   > 1 handling Ready
     soft state: role=candidate leader=0
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
-      1->2 vote term=1 logTerm=0 index=0 transfer
-      1->3 vote term=1 logTerm=0 index=0 transfer
+      1->2 vote term=1 logTerm=0 index=1
+      1->3 vote term=1 logTerm=0 index=1
   > delivering messages to 2
-    1->2 vote term=1 logTerm=0 index=0 transfer
+    1->2 vote term=1 logTerm=0 index=1
       2 moved to term 1 as follower
   > delivering messages to 3
-    1->3 vote term=1 logTerm=0 index=0 transfer
+    1->3 vote term=1 logTerm=0 index=1
       3 moved to term 1 as follower
   > 2 handling Ready
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
       2->1 vote-resp term=1
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
       3->1 vote-resp term=1
@@ -394,54 +424,54 @@ exports[`test/raft-interaction.test.ts > TAP > election > trace 1`] = `
     3->1 vote-resp term=1
   > 1 handling Ready
     soft state: role=leader leader=1
-    entries: 1/1 normal ""
+    entries: 1/2 normal ""
     must sync
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
-      1->3 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+      1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+      1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > delivering messages to 2
-    1->2 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+    1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > delivering messages to 3
-    1->3 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+    1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > 2 handling Ready
     soft state: role=follower leader=1
-    entries: 1/1 normal ""
+    entries: 1/2 normal ""
     must sync
     messages:
-      2->1 append-resp term=1 index=1
+      2->1 append-resp term=1 index=2
   > 3 handling Ready
     soft state: role=follower leader=1
-    entries: 1/1 normal ""
+    entries: 1/2 normal ""
     must sync
     messages:
-      3->1 append-resp term=1 index=1
+      3->1 append-resp term=1 index=2
   > delivering messages to 1
-    2->1 append-resp term=1 index=1
-    3->1 append-resp term=1 index=1
+    2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
   > 1 handling Ready
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=1 commit=1
+      1->2 append term=1 logTerm=1 index=2 commit=2
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=1 commit=1
+    1->2 append term=1 logTerm=1 index=2 commit=2
   > 2 handling Ready
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
     messages:
-      2->1 append-resp term=1 index=1
+      2->1 append-resp term=1 index=2
   > delivering messages to 1
-    2->1 append-resp term=1 index=1
-> assert-status 1 role=leader term=1 leader=1 commit=1
+    2->1 append-resp term=1 index=2
+> assert-status 1 role=leader term=1 leader=1 commit=2
   ok: 1 role=leader
   ok: 1 term=1
   ok: 1 leader=1
-  ok: 1 commit=1
-> assert-status 2 role=follower term=1 leader=1 commit=1 vote=1
+  ok: 1 commit=2
+> assert-status 2 role=follower term=1 leader=1 commit=2 vote=1
   ok: 2 role=follower
   ok: 2 term=1
   ok: 2 leader=1
-  ok: 2 commit=1
+  ok: 2 commit=2
   ok: 2 vote=1
 # (3's acknowledgement arrived after 2's had already committed the no-op, so 3 learns the
 # commit index with the next append or heartbeat.)
@@ -452,59 +482,59 @@ exports[`test/raft-interaction.test.ts > TAP > election > trace 1`] = `
   ok: 3 vote=1
 # The leader replicates a proposal and everyone applies it.
 > propose 1 x
-  proposed "x" at 1/2
+  proposed "x" at 1/3
 > stabilize
   > 1 handling Ready
-    entries: 1/2 normal "x"
+    entries: 1/3 normal "x"
     must sync
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "x"]
-      1->3 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "x"]
+      1->2 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "x"]
+      1->3 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "x"]
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "x"]
+    1->2 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "x"]
   > delivering messages to 3
-    1->3 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "x"]
+    1->3 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "x"]
   > 2 handling Ready
-    entries: 1/2 normal "x"
+    entries: 1/3 normal "x"
     must sync
     messages:
-      2->1 append-resp term=1 index=2
+      2->1 append-resp term=1 index=3
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=1
-    entries: 1/2 normal "x"
-    committed: 1/1 normal ""
+    hard state: term=1 vote=1 commit=2
+    entries: 1/3 normal "x"
+    committed: 1/2 normal ""
     must sync
     messages:
-      3->1 append-resp term=1 index=2
+      3->1 append-resp term=1 index=3
   > delivering messages to 1
-    2->1 append-resp term=1 index=2
-    3->1 append-resp term=1 index=2
+    2->1 append-resp term=1 index=3
+    3->1 append-resp term=1 index=3
   > 1 handling Ready
-    hard state: term=1 vote=1 commit=2
-    committed: 1/2 normal "x"
+    hard state: term=1 vote=1 commit=3
+    committed: 1/3 normal "x"
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=2 commit=2
-      1->3 append term=1 logTerm=1 index=2 commit=2
+      1->2 append term=1 logTerm=1 index=3 commit=3
+      1->3 append term=1 logTerm=1 index=3 commit=3
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=2 commit=2
+    1->2 append term=1 logTerm=1 index=3 commit=3
   > delivering messages to 3
-    1->3 append term=1 logTerm=1 index=2 commit=2
+    1->3 append term=1 logTerm=1 index=3 commit=3
   > 2 handling Ready
-    hard state: term=1 vote=1 commit=2
-    committed: 1/2 normal "x"
+    hard state: term=1 vote=1 commit=3
+    committed: 1/3 normal "x"
     messages:
-      2->1 append-resp term=1 index=2
+      2->1 append-resp term=1 index=3
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=2
-    committed: 1/2 normal "x"
+    hard state: term=1 vote=1 commit=3
+    committed: 1/3 normal "x"
     messages:
-      3->1 append-resp term=1 index=2
+      3->1 append-resp term=1 index=3
   > delivering messages to 1
-    2->1 append-resp term=1 index=2
-    3->1 append-resp term=1 index=2
-> assert-status 1 commit=2 applied=2
-  ok: 1 commit=2
-  ok: 1 applied=2
+    2->1 append-resp term=1 index=3
+    3->1 append-resp term=1 index=3
+> assert-status 1 commit=3 applied=3
+  ok: 1 commit=3
+  ok: 1 applied=3
 > assert-applied 1 x
   ok: 1 applied: x
 > assert-applied 2 x
@@ -522,12 +552,12 @@ exports[`test/raft-interaction.test.ts > TAP > election > trace 1`] = `
 > stabilize
   > 1 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      1->2 heartbeat term=1 commit=2 readSeq=1
-      1->3 heartbeat term=1 commit=2 readSeq=1
+      1->2 heartbeat term=1 commit=3 readSeq=1
+      1->3 heartbeat term=1 commit=3 readSeq=1
   > delivering messages to 2
-    1->2 heartbeat term=1 commit=2 readSeq=1
+    1->2 heartbeat term=1 commit=3 readSeq=1
   > delivering messages to 3
-    1->3 heartbeat term=1 commit=2 readSeq=1
+    1->3 heartbeat term=1 commit=3 readSeq=1
   > 2 handling Ready
     messages:
       2->1 heartbeat-resp term=1 readSeq=1
@@ -538,9 +568,9 @@ exports[`test/raft-interaction.test.ts > TAP > election > trace 1`] = `
     2->1 heartbeat-resp term=1 readSeq=1
     3->1 heartbeat-resp term=1 readSeq=1
   > 1 handling Ready
-    read state: index=2 context="r1"
-> assert-read-state 1 r1 2
-  ok: 1 read state r1 at 2
+    read state: index=3 context="r1"
+> assert-read-state 1 r1 3
+  ok: 1 read state r1 at 3
 > read-index 3 r3
 > stabilize
   > 3 handling Ready
@@ -550,12 +580,12 @@ exports[`test/raft-interaction.test.ts > TAP > election > trace 1`] = `
     3->1 read-index term=1 context="r3"
   > 1 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      1->2 heartbeat term=1 commit=2 readSeq=2
-      1->3 heartbeat term=1 commit=2 readSeq=2
+      1->2 heartbeat term=1 commit=3 readSeq=2
+      1->3 heartbeat term=1 commit=3 readSeq=2
   > delivering messages to 2
-    1->2 heartbeat term=1 commit=2 readSeq=2
+    1->2 heartbeat term=1 commit=3 readSeq=2
   > delivering messages to 3
-    1->3 heartbeat term=1 commit=2 readSeq=2
+    1->3 heartbeat term=1 commit=3 readSeq=2
   > 2 handling Ready
     messages:
       2->1 heartbeat-resp term=1 readSeq=2
@@ -567,13 +597,13 @@ exports[`test/raft-interaction.test.ts > TAP > election > trace 1`] = `
     3->1 heartbeat-resp term=1 readSeq=2
   > 1 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      1->3 read-index-resp term=1 index=2 context="r3"
+      1->3 read-index-resp term=1 index=3 context="r3"
   > delivering messages to 3
-    1->3 read-index-resp term=1 index=2 context="r3"
+    1->3 read-index-resp term=1 index=3 context="r3"
   > 3 handling Ready
-    read state: index=2 context="r3"
-> assert-read-state 3 r3 2
-  ok: 3 read state r3 at 2
+    read state: index=3 context="r3"
+> assert-read-state 3 r3 3
+  ok: 3 read state r3 at 3
 # Heartbeats keep followers from campaigning: a follower that hears from the leader within
 # its election timeout ignores a pre-vote (CheckQuorum's lease).
 > tick-heartbeat 1
@@ -581,12 +611,12 @@ exports[`test/raft-interaction.test.ts > TAP > election > trace 1`] = `
 > stabilize
   > 1 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      1->2 heartbeat term=1 commit=2 readSeq=3
-      1->3 heartbeat term=1 commit=2 readSeq=3
+      1->2 heartbeat term=1 commit=3 readSeq=3
+      1->3 heartbeat term=1 commit=3 readSeq=3
   > delivering messages to 2
-    1->2 heartbeat term=1 commit=2 readSeq=3
+    1->2 heartbeat term=1 commit=3 readSeq=3
   > delivering messages to 3
-    1->3 heartbeat term=1 commit=2 readSeq=3
+    1->3 heartbeat term=1 commit=3 readSeq=3
   > 2 handling Ready
     messages:
       2->1 heartbeat-resp term=1 readSeq=3
@@ -597,9 +627,9 @@ exports[`test/raft-interaction.test.ts > TAP > election > trace 1`] = `
     2->1 heartbeat-resp term=1 readSeq=3
     3->1 heartbeat-resp term=1 readSeq=3
 > raft-state
-  1: leader term=1 leader=1 commit=2 last=2 voters=1,2,3 learners=-
-  2: follower term=1 leader=1 commit=2 last=2 voters=1,2,3 learners=-
-  3: follower term=1 leader=1 commit=2 last=2 voters=1,2,3 learners=-
+  1: leader term=1 leader=1 commit=3 last=3 voters=1,2,3 learners=-
+  2: follower term=1 leader=1 commit=3 last=3 voters=1,2,3 learners=-
+  3: follower term=1 leader=1 commit=3 last=3 voters=1,2,3 learners=-
 
 `
 
@@ -689,29 +719,29 @@ exports[`test/raft-interaction.test.ts > TAP > figure-7 > trace 1`] = `
     hard state: term=8 vote=1 commit=0
     must sync
     messages:
-      1->2 vote term=8 logTerm=6 index=10 transfer
-      1->3 vote term=8 logTerm=6 index=10 transfer
-      1->4 vote term=8 logTerm=6 index=10 transfer
-      1->5 vote term=8 logTerm=6 index=10 transfer
-      1->6 vote term=8 logTerm=6 index=10 transfer
-      1->7 vote term=8 logTerm=6 index=10 transfer
+      1->2 vote term=8 logTerm=6 index=10
+      1->3 vote term=8 logTerm=6 index=10
+      1->4 vote term=8 logTerm=6 index=10
+      1->5 vote term=8 logTerm=6 index=10
+      1->6 vote term=8 logTerm=6 index=10
+      1->7 vote term=8 logTerm=6 index=10
   > delivering messages to 2
-    1->2 vote term=8 logTerm=6 index=10 transfer
+    1->2 vote term=8 logTerm=6 index=10
       2 moved to term 8 as follower
   > delivering messages to 3
-    1->3 vote term=8 logTerm=6 index=10 transfer
+    1->3 vote term=8 logTerm=6 index=10
       3 moved to term 8 as follower
   > delivering messages to 4
-    1->4 vote term=8 logTerm=6 index=10 transfer
+    1->4 vote term=8 logTerm=6 index=10
       4 moved to term 8 as follower
   > delivering messages to 5
-    1->5 vote term=8 logTerm=6 index=10 transfer
+    1->5 vote term=8 logTerm=6 index=10
       5 moved to term 8 as follower
   > delivering messages to 6
-    1->6 vote term=8 logTerm=6 index=10 transfer
+    1->6 vote term=8 logTerm=6 index=10
       6 moved to term 8 as follower
   > delivering messages to 7
-    1->7 vote term=8 logTerm=6 index=10 transfer
+    1->7 vote term=8 logTerm=6 index=10
       7 moved to term 8 as follower
   > 2 handling Ready
     hard state: term=8 vote=1 commit=0
@@ -1033,18 +1063,18 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8 > trace 1`] = `
     hard state: term=4 vote=1 commit=1
     must sync
     messages:
-      1->2 vote term=4 logTerm=2 index=2 transfer
-      1->3 vote term=4 logTerm=2 index=2 transfer
-      1->4 vote term=4 logTerm=2 index=2 transfer
-      1->5 vote term=4 logTerm=2 index=2 transfer
+      1->2 vote term=4 logTerm=2 index=2
+      1->3 vote term=4 logTerm=2 index=2
+      1->4 vote term=4 logTerm=2 index=2
+      1->5 vote term=4 logTerm=2 index=2
 > deliver-msgs 2 3 4 drop=5
-  1->2 vote term=4 logTerm=2 index=2 transfer
+  1->2 vote term=4 logTerm=2 index=2
     2 moved to term 4 as follower
-  1->3 vote term=4 logTerm=2 index=2 transfer
+  1->3 vote term=4 logTerm=2 index=2
     3 moved to term 4 as follower
-  1->4 vote term=4 logTerm=2 index=2 transfer
+  1->4 vote term=4 logTerm=2 index=2
     4 moved to term 4 as follower
-  1->5 vote term=4 logTerm=2 index=2 transfer DROPPED (by the script)
+  1->5 vote term=4 logTerm=2 index=2 DROPPED (by the script)
 > process-ready 2 3 4
   > 2 handling Ready
     hard state: term=4 vote=1 commit=1
@@ -1282,18 +1312,18 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8 > trace 1`] = `
     hard state: term=5 vote=5 commit=1
     must sync
     messages:
-      5->1 vote term=5 logTerm=3 index=2 transfer
-      5->2 vote term=5 logTerm=3 index=2 transfer
-      5->3 vote term=5 logTerm=3 index=2 transfer
-      5->4 vote term=5 logTerm=3 index=2 transfer
+      5->1 vote term=5 logTerm=3 index=2
+      5->2 vote term=5 logTerm=3 index=2
+      5->3 vote term=5 logTerm=3 index=2
+      5->4 vote term=5 logTerm=3 index=2
   > delivering messages to 2
-    5->2 vote term=5 logTerm=3 index=2 transfer
+    5->2 vote term=5 logTerm=3 index=2
       2 moved to term 5 as follower
   > delivering messages to 3
-    5->3 vote term=5 logTerm=3 index=2 transfer
+    5->3 vote term=5 logTerm=3 index=2
       3 moved to term 5 as follower
   > delivering messages to 4
-    5->4 vote term=5 logTerm=3 index=2 transfer
+    5->4 vote term=5 logTerm=3 index=2
       4 became follower at term 5
   > 2 handling Ready
     soft state: role=follower leader=0
@@ -1511,18 +1541,18 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8-commit > trace 1`] = `
     hard state: term=4 vote=1 commit=1
     must sync
     messages:
-      1->2 vote term=4 logTerm=2 index=2 transfer
-      1->3 vote term=4 logTerm=2 index=2 transfer
-      1->4 vote term=4 logTerm=2 index=2 transfer
-      1->5 vote term=4 logTerm=2 index=2 transfer
+      1->2 vote term=4 logTerm=2 index=2
+      1->3 vote term=4 logTerm=2 index=2
+      1->4 vote term=4 logTerm=2 index=2
+      1->5 vote term=4 logTerm=2 index=2
   > delivering messages to 2
-    1->2 vote term=4 logTerm=2 index=2 transfer
+    1->2 vote term=4 logTerm=2 index=2
       2 moved to term 4 as follower
   > delivering messages to 3
-    1->3 vote term=4 logTerm=2 index=2 transfer
+    1->3 vote term=4 logTerm=2 index=2
       3 moved to term 4 as follower
   > delivering messages to 4
-    1->4 vote term=4 logTerm=2 index=2 transfer
+    1->4 vote term=4 logTerm=2 index=2
       4 moved to term 4 as follower
   > 2 handling Ready
     hard state: term=4 vote=1 commit=1
@@ -1630,7 +1660,7 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8-commit > trace 1`] = `
     3->1 append-resp term=4 index=3
 > deliver-msgs drop=5
   1->5 pre-vote term=4 logTerm=2 index=2 DROPPED (by the script)
-  1->5 vote term=4 logTerm=2 index=2 transfer DROPPED (by the script)
+  1->5 vote term=4 logTerm=2 index=2 DROPPED (by the script)
   1->5 append term=4 logTerm=2 index=2 commit=1 entries=[4/3 normal ""] DROPPED (by the script)
 > assert-status 1 role=leader term=4 commit=3
   ok: 1 role=leader
@@ -1747,18 +1777,17 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8-commit > trace 1`] = `
     hard state: term=5 vote=2 commit=3
     must sync
     messages:
-      2->1 vote term=5 logTerm=4 index=3 transfer
-      2->3 vote term=5 logTerm=4 index=3 transfer
-      2->4 vote term=5 logTerm=4 index=3 transfer
-      2->5 vote term=5 logTerm=4 index=3 transfer
+      2->1 vote term=5 logTerm=4 index=3
+      2->3 vote term=5 logTerm=4 index=3
+      2->4 vote term=5 logTerm=4 index=3
+      2->5 vote term=5 logTerm=4 index=3
   > delivering messages to 3
-    2->3 vote term=5 logTerm=4 index=3 transfer
+    2->3 vote term=5 logTerm=4 index=3
       3 moved to term 5 as follower
   > delivering messages to 4
-    2->4 vote term=5 logTerm=4 index=3 transfer
-      4 moved to term 5 as follower
+    2->4 vote term=5 logTerm=4 index=3
   > delivering messages to 5
-    2->5 vote term=5 logTerm=4 index=3 transfer
+    2->5 vote term=5 logTerm=4 index=3
       5 became follower at term 5
   > 3 handling Ready
     soft state: role=follower leader=0
@@ -1766,12 +1795,6 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8-commit > trace 1`] = `
     must sync
     messages:
       3->2 vote-resp term=5
-  > 4 handling Ready
-    soft state: role=follower leader=0
-    hard state: term=5 vote=2 commit=1
-    must sync
-    messages:
-      4->2 vote-resp term=5
   > 5 handling Ready
     soft state: role=follower leader=0
     hard state: term=5 vote=2 commit=1
@@ -1780,9 +1803,8 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8-commit > trace 1`] = `
       5->2 vote-resp term=5
   > delivering messages to 2
     3->2 vote-resp term=5
-    4->2 vote-resp term=5
-      2 became leader at term 5
     5->2 vote-resp term=5
+      2 became leader at term 5
   > 2 handling Ready
     soft state: role=leader leader=2
     entries: 5/4 normal ""
@@ -1796,6 +1818,7 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8-commit > trace 1`] = `
     2->3 append term=5 logTerm=4 index=3 commit=3 entries=[5/4 normal ""]
   > delivering messages to 4
     2->4 append term=5 logTerm=4 index=3 commit=3 entries=[5/4 normal ""]
+      4 moved to term 5 as follower
   > delivering messages to 5
     2->5 append term=5 logTerm=4 index=3 commit=3 entries=[5/4 normal ""]
   > 3 handling Ready
@@ -1806,7 +1829,7 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8-commit > trace 1`] = `
       3->2 append-resp term=5 index=4
   > 4 handling Ready
     soft state: role=follower leader=2
-    hard state: term=5 vote=2 commit=3
+    hard state: term=5 vote=0 commit=3
     entries: 5/4 normal ""
     committed: 2/2 normal "", 4/3 normal ""
     must sync
@@ -1839,7 +1862,7 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8-commit > trace 1`] = `
     messages:
       3->2 append-resp term=5 index=4
   > 4 handling Ready
-    hard state: term=5 vote=2 commit=4
+    hard state: term=5 vote=0 commit=4
     committed: 5/4 normal ""
     messages:
       4->2 append-resp term=5 index=4
@@ -1877,26 +1900,42 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8-commit > trace 1`] = `
 
 `
 
-exports[`test/raft-interaction.test.ts > TAP > leadership-transfer > trace 1`] = `
-# Leadership transfer (Raft thesis 3.10): the leader stops taking proposals, brings the
-# transferee's log up to date, and sends it timeout-now; the transferee campaigns at once
-# (no pre-vote, and its vote request overrides the followers' CheckQuorum lease).
+exports[`test/raft-interaction.test.ts > TAP > joiner-learns-membership > trace 1`] = `
+# A member that joins later starts with no membership at all and learns it from the leader's
+# log, whose first entry is the founding membership (as in etcd-io/raft's bootstrap). After
+# \`add-learner 4\` and \`add-voter 4\` it knows the cluster is {1, 2, 3, 4}; cut off, it cannot
+# elect itself. (Found by this script: it used to believe the cluster was {4} alone, elect
+# itself and commit on its own.)
 > add-nodes 3
-  1: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-  2: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-  3: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
+  1: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  2: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  3: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
 > campaign 1
   1 became pre-candidate at term 0
 > stabilize
   > 1 handling Ready
     soft state: role=pre-candidate leader=0
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
     messages:
-      1->2 pre-vote term=1 logTerm=0 index=0
-      1->3 pre-vote term=1 logTerm=0 index=0
+      1->2 pre-vote term=1 logTerm=0 index=1
+      1->3 pre-vote term=1 logTerm=0 index=1
+  > 2 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+  > 3 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
   > delivering messages to 2
-    1->2 pre-vote term=1 logTerm=0 index=0
+    1->2 pre-vote term=1 logTerm=0 index=1
   > delivering messages to 3
-    1->3 pre-vote term=1 logTerm=0 index=0
+    1->3 pre-vote term=1 logTerm=0 index=1
   > 2 handling Ready
     messages:
       2->1 pre-vote-resp term=1
@@ -1909,24 +1948,24 @@ exports[`test/raft-interaction.test.ts > TAP > leadership-transfer > trace 1`] =
     3->1 pre-vote-resp term=1
   > 1 handling Ready
     soft state: role=candidate leader=0
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
-      1->2 vote term=1 logTerm=0 index=0 transfer
-      1->3 vote term=1 logTerm=0 index=0 transfer
+      1->2 vote term=1 logTerm=0 index=1
+      1->3 vote term=1 logTerm=0 index=1
   > delivering messages to 2
-    1->2 vote term=1 logTerm=0 index=0 transfer
+    1->2 vote term=1 logTerm=0 index=1
       2 moved to term 1 as follower
   > delivering messages to 3
-    1->3 vote term=1 logTerm=0 index=0 transfer
+    1->3 vote term=1 logTerm=0 index=1
       3 moved to term 1 as follower
   > 2 handling Ready
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
       2->1 vote-resp term=1
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
       3->1 vote-resp term=1
@@ -1936,66 +1975,24 @@ exports[`test/raft-interaction.test.ts > TAP > leadership-transfer > trace 1`] =
     3->1 vote-resp term=1
   > 1 handling Ready
     soft state: role=leader leader=1
-    entries: 1/1 normal ""
+    entries: 1/2 normal ""
     must sync
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
-      1->3 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+      1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+      1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > delivering messages to 2
-    1->2 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+    1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > delivering messages to 3
-    1->3 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+    1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > 2 handling Ready
     soft state: role=follower leader=1
-    entries: 1/1 normal ""
-    must sync
-    messages:
-      2->1 append-resp term=1 index=1
-  > 3 handling Ready
-    soft state: role=follower leader=1
-    entries: 1/1 normal ""
-    must sync
-    messages:
-      3->1 append-resp term=1 index=1
-  > delivering messages to 1
-    2->1 append-resp term=1 index=1
-    3->1 append-resp term=1 index=1
-  > 1 handling Ready
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
-    leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=1 commit=1
-  > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=1 commit=1
-  > 2 handling Ready
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
-    messages:
-      2->1 append-resp term=1 index=1
-  > delivering messages to 1
-    2->1 append-resp term=1 index=1
-> propose 1 a
-  proposed "a" at 1/2
-> stabilize
-  > 1 handling Ready
-    entries: 1/2 normal "a"
-    must sync
-    leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "a"]
-      1->3 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "a"]
-  > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "a"]
-  > delivering messages to 3
-    1->3 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "a"]
-  > 2 handling Ready
-    entries: 1/2 normal "a"
+    entries: 1/2 normal ""
     must sync
     messages:
       2->1 append-resp term=1 index=2
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=1
-    entries: 1/2 normal "a"
-    committed: 1/1 normal ""
+    soft state: role=follower leader=1
+    entries: 1/2 normal ""
     must sync
     messages:
       3->1 append-resp term=1 index=2
@@ -2004,627 +2001,20 @@ exports[`test/raft-interaction.test.ts > TAP > leadership-transfer > trace 1`] =
     3->1 append-resp term=1 index=2
   > 1 handling Ready
     hard state: term=1 vote=1 commit=2
-    committed: 1/2 normal "a"
+    committed: 1/2 normal ""
     leader messages (sent in parallel with the leader's own write):
       1->2 append term=1 logTerm=1 index=2 commit=2
-      1->3 append term=1 logTerm=1 index=2 commit=2
   > delivering messages to 2
     1->2 append term=1 logTerm=1 index=2 commit=2
-  > delivering messages to 3
-    1->3 append term=1 logTerm=1 index=2 commit=2
   > 2 handling Ready
     hard state: term=1 vote=1 commit=2
-    committed: 1/2 normal "a"
+    committed: 1/2 normal ""
     messages:
       2->1 append-resp term=1 index=2
-  > 3 handling Ready
-    hard state: term=1 vote=1 commit=2
-    committed: 1/2 normal "a"
-    messages:
-      3->1 append-resp term=1 index=2
   > delivering messages to 1
     2->1 append-resp term=1 index=2
-    3->1 append-resp term=1 index=2
-> transfer-leadership 1 2
-> assert-status 1 transferee=2
-  ok: 1 transferee=2
-# Proposals are refused while the transfer is in flight.
-> propose 1 refused
-  error KEEL_TRANSFER_IN_PROGRESS: leadership is being transferred to member 2; proposals are refused until it ends
-> assert-error KEEL_TRANSFER_IN_PROGRESS
-  ok: last error KEEL_TRANSFER_IN_PROGRESS
-> stabilize
-  > 1 handling Ready
-    leader messages (sent in parallel with the leader's own write):
-      1->2 timeout-now term=1
-  > delivering messages to 2
-    1->2 timeout-now term=1
-      2 became candidate at term 2
-  > 2 handling Ready
-    soft state: role=candidate leader=0
-    hard state: term=2 vote=2 commit=2
-    must sync
-    messages:
-      2->1 vote term=2 logTerm=1 index=2 transfer
-      2->3 vote term=2 logTerm=1 index=2 transfer
-  > delivering messages to 1
-    2->1 vote term=2 logTerm=1 index=2 transfer
-      1 became follower at term 2
-  > delivering messages to 3
-    2->3 vote term=2 logTerm=1 index=2 transfer
-      3 moved to term 2 as follower
-  > 1 handling Ready
-    soft state: role=follower leader=0
-    hard state: term=2 vote=2 commit=2
-    must sync
-    messages:
-      1->2 vote-resp term=2
-  > 3 handling Ready
-    soft state: role=follower leader=0
-    hard state: term=2 vote=2 commit=2
-    must sync
-    messages:
-      3->2 vote-resp term=2
-  > delivering messages to 2
-    1->2 vote-resp term=2
-      2 became leader at term 2
-    3->2 vote-resp term=2
-  > 2 handling Ready
-    soft state: role=leader leader=2
-    entries: 2/3 normal ""
-    must sync
-    leader messages (sent in parallel with the leader's own write):
-      2->1 append term=2 logTerm=1 index=2 commit=2 entries=[2/3 normal ""]
-      2->3 append term=2 logTerm=1 index=2 commit=2 entries=[2/3 normal ""]
-  > delivering messages to 1
-    2->1 append term=2 logTerm=1 index=2 commit=2 entries=[2/3 normal ""]
-  > delivering messages to 3
-    2->3 append term=2 logTerm=1 index=2 commit=2 entries=[2/3 normal ""]
-  > 1 handling Ready
-    soft state: role=follower leader=2
-    entries: 2/3 normal ""
-    must sync
-    messages:
-      1->2 append-resp term=2 index=3
-  > 3 handling Ready
-    soft state: role=follower leader=2
-    entries: 2/3 normal ""
-    must sync
-    messages:
-      3->2 append-resp term=2 index=3
-  > delivering messages to 2
-    1->2 append-resp term=2 index=3
-    3->2 append-resp term=2 index=3
-  > 2 handling Ready
-    hard state: term=2 vote=2 commit=3
-    committed: 2/3 normal ""
-    leader messages (sent in parallel with the leader's own write):
-      2->1 append term=2 logTerm=2 index=3 commit=3
-  > delivering messages to 1
-    2->1 append term=2 logTerm=2 index=3 commit=3
-  > 1 handling Ready
-    hard state: term=2 vote=2 commit=3
-    committed: 2/3 normal ""
-    messages:
-      1->2 append-resp term=2 index=3
-  > delivering messages to 2
-    1->2 append-resp term=2 index=3
-> assert-status 2 role=leader term=2 leader=2
-  ok: 2 role=leader
-  ok: 2 term=2
-  ok: 2 leader=2
-> assert-status 1 role=follower term=2 leader=2 transferee=0
-  ok: 1 role=follower
-  ok: 1 term=2
-  ok: 1 leader=2
-  ok: 1 transferee=0
-> assert-status 3 role=follower term=2 leader=2
-  ok: 3 role=follower
-  ok: 3 term=2
-  ok: 3 leader=2
-> propose 2 b
-  proposed "b" at 2/4
-> stabilize
-  > 2 handling Ready
-    entries: 2/4 normal "b"
-    must sync
-    leader messages (sent in parallel with the leader's own write):
-      2->1 append term=2 logTerm=2 index=3 commit=3 entries=[2/4 normal "b"]
-      2->3 append term=2 logTerm=2 index=3 commit=3 entries=[2/4 normal "b"]
-  > delivering messages to 1
-    2->1 append term=2 logTerm=2 index=3 commit=3 entries=[2/4 normal "b"]
-  > delivering messages to 3
-    2->3 append term=2 logTerm=2 index=3 commit=3 entries=[2/4 normal "b"]
-  > 1 handling Ready
-    entries: 2/4 normal "b"
-    must sync
-    messages:
-      1->2 append-resp term=2 index=4
-  > 3 handling Ready
-    hard state: term=2 vote=2 commit=3
-    entries: 2/4 normal "b"
-    committed: 2/3 normal ""
-    must sync
-    messages:
-      3->2 append-resp term=2 index=4
-  > delivering messages to 2
-    1->2 append-resp term=2 index=4
-    3->2 append-resp term=2 index=4
-  > 2 handling Ready
-    hard state: term=2 vote=2 commit=4
-    committed: 2/4 normal "b"
-    leader messages (sent in parallel with the leader's own write):
-      2->1 append term=2 logTerm=2 index=4 commit=4
-      2->3 append term=2 logTerm=2 index=4 commit=4
-  > delivering messages to 1
-    2->1 append term=2 logTerm=2 index=4 commit=4
-  > delivering messages to 3
-    2->3 append term=2 logTerm=2 index=4 commit=4
-  > 1 handling Ready
-    hard state: term=2 vote=2 commit=4
-    committed: 2/4 normal "b"
-    messages:
-      1->2 append-resp term=2 index=4
-  > 3 handling Ready
-    hard state: term=2 vote=2 commit=4
-    committed: 2/4 normal "b"
-    messages:
-      3->2 append-resp term=2 index=4
-  > delivering messages to 2
-    1->2 append-resp term=2 index=4
-    3->2 append-resp term=2 index=4
-> assert-applied 3 a b
-  ok: 3 applied: a b
-# A transfer to a follower that is behind: the leader first catches it up, then times it out.
-> partition 1 2 | 3
-  partitioned: {1 2} {3}
-> propose 2 c
-  proposed "c" at 2/5
-> propose 2 d
-  proposed "d" at 2/6
-> stabilize
-  > 2 handling Ready
-    entries: 2/5 normal "c", 2/6 normal "d"
-    must sync
-    leader messages (sent in parallel with the leader's own write):
-      2->1 append term=2 logTerm=2 index=4 commit=4 entries=[2/5 normal "c", 2/6 normal "d"]
-      2->3 append term=2 logTerm=2 index=4 commit=4 entries=[2/5 normal "c", 2/6 normal "d"] DROPPED (partition)
-  > delivering messages to 1
-    2->1 append term=2 logTerm=2 index=4 commit=4 entries=[2/5 normal "c", 2/6 normal "d"]
-  > 1 handling Ready
-    entries: 2/5 normal "c", 2/6 normal "d"
-    must sync
-    messages:
-      1->2 append-resp term=2 index=6
-  > delivering messages to 2
-    1->2 append-resp term=2 index=6
-  > 2 handling Ready
-    hard state: term=2 vote=2 commit=6
-    committed: 2/5 normal "c", 2/6 normal "d"
-    leader messages (sent in parallel with the leader's own write):
-      2->1 append term=2 logTerm=2 index=6 commit=6
-      2->3 append term=2 logTerm=2 index=6 commit=6 DROPPED (partition)
-  > delivering messages to 1
-    2->1 append term=2 logTerm=2 index=6 commit=6
-  > 1 handling Ready
-    hard state: term=2 vote=2 commit=6
-    committed: 2/5 normal "c", 2/6 normal "d"
-    messages:
-      1->2 append-resp term=2 index=6
-  > delivering messages to 2
-    1->2 append-resp term=2 index=6
-> heal
-  healed: every node reaches every other
-> transfer-leadership 2 3
-> stabilize
-  > 2 handling Ready
-    leader messages (sent in parallel with the leader's own write):
-      2->3 append term=2 logTerm=2 index=6 commit=6
-  > delivering messages to 3
-    2->3 append term=2 logTerm=2 index=6 commit=6
-  > 3 handling Ready
-    messages:
-      3->2 append-resp term=2 logTerm=2 index=6 reject rejectHint=4
-  > delivering messages to 2
-    3->2 append-resp term=2 logTerm=2 index=6 reject rejectHint=4
-  > 2 handling Ready
-    leader messages (sent in parallel with the leader's own write):
-      2->3 append term=2 logTerm=2 index=4 commit=6 entries=[2/5 normal "c", 2/6 normal "d"]
-  > delivering messages to 3
-    2->3 append term=2 logTerm=2 index=4 commit=6 entries=[2/5 normal "c", 2/6 normal "d"]
-  > 3 handling Ready
-    hard state: term=2 vote=2 commit=6
-    entries: 2/5 normal "c", 2/6 normal "d"
-    committed: 2/5 normal "c", 2/6 normal "d"
-    must sync
-    messages:
-      3->2 append-resp term=2 index=6
-  > delivering messages to 2
-    3->2 append-resp term=2 index=6
-  > 2 handling Ready
-    leader messages (sent in parallel with the leader's own write):
-      2->3 timeout-now term=2
-  > delivering messages to 3
-    2->3 timeout-now term=2
-      3 became candidate at term 3
-  > 3 handling Ready
-    soft state: role=candidate leader=0
-    hard state: term=3 vote=3 commit=6
-    must sync
-    messages:
-      3->1 vote term=3 logTerm=2 index=6 transfer
-      3->2 vote term=3 logTerm=2 index=6 transfer
-  > delivering messages to 1
-    3->1 vote term=3 logTerm=2 index=6 transfer
-      1 moved to term 3 as follower
-  > delivering messages to 2
-    3->2 vote term=3 logTerm=2 index=6 transfer
-      2 became follower at term 3
-  > 1 handling Ready
-    soft state: role=follower leader=0
-    hard state: term=3 vote=3 commit=6
-    must sync
-    messages:
-      1->3 vote-resp term=3
-  > 2 handling Ready
-    soft state: role=follower leader=0
-    hard state: term=3 vote=3 commit=6
-    must sync
-    messages:
-      2->3 vote-resp term=3
-  > delivering messages to 3
-    1->3 vote-resp term=3
-      3 became leader at term 3
-    2->3 vote-resp term=3
-  > 3 handling Ready
-    soft state: role=leader leader=3
-    entries: 3/7 normal ""
-    must sync
-    leader messages (sent in parallel with the leader's own write):
-      3->1 append term=3 logTerm=2 index=6 commit=6 entries=[3/7 normal ""]
-      3->2 append term=3 logTerm=2 index=6 commit=6 entries=[3/7 normal ""]
-  > delivering messages to 1
-    3->1 append term=3 logTerm=2 index=6 commit=6 entries=[3/7 normal ""]
-  > delivering messages to 2
-    3->2 append term=3 logTerm=2 index=6 commit=6 entries=[3/7 normal ""]
-  > 1 handling Ready
-    soft state: role=follower leader=3
-    entries: 3/7 normal ""
-    must sync
-    messages:
-      1->3 append-resp term=3 index=7
-  > 2 handling Ready
-    soft state: role=follower leader=3
-    entries: 3/7 normal ""
-    must sync
-    messages:
-      2->3 append-resp term=3 index=7
-  > delivering messages to 3
-    1->3 append-resp term=3 index=7
-    2->3 append-resp term=3 index=7
-  > 3 handling Ready
-    hard state: term=3 vote=3 commit=7
-    committed: 3/7 normal ""
-    leader messages (sent in parallel with the leader's own write):
-      3->1 append term=3 logTerm=3 index=7 commit=7
-  > delivering messages to 1
-    3->1 append term=3 logTerm=3 index=7 commit=7
-  > 1 handling Ready
-    hard state: term=3 vote=3 commit=7
-    committed: 3/7 normal ""
-    messages:
-      1->3 append-resp term=3 index=7
-  > delivering messages to 3
-    1->3 append-resp term=3 index=7
-# (7 is 3's no-op.)
-> assert-status 3 role=leader term=3 commit=7
-  ok: 3 role=leader
-  ok: 3 term=3
-  ok: 3 commit=7
-> assert-applied 3 a b c d
-  ok: 3 applied: a b c d
-# A transfer that cannot finish (the transferee is cut off) is abandoned after an election
-# timeout, and the leader takes proposals again.
-> partition 1 3 | 2
-  partitioned: {1 3} {2}
-> transfer-leadership 3 2
-> propose 3 refused
-  error KEEL_TRANSFER_IN_PROGRESS: leadership is being transferred to member 2; proposals are refused until it ends
-> assert-error KEEL_TRANSFER_IN_PROGRESS
-  ok: last error KEEL_TRANSFER_IN_PROGRESS
-> tick 3 10
-  3 ticked 10 times
-> assert-status 3 role=leader transferee=0
-  ok: 3 role=leader
-  ok: 3 transferee=0
-> propose 3 e
-  proposed "e" at 3/8
-> stabilize 1 3
-  > 3 handling Ready
-    entries: 3/8 normal "e"
-    must sync
-    leader messages (sent in parallel with the leader's own write):
-      3->2 timeout-now term=3 DROPPED (partition)
-      3->1 heartbeat term=3 commit=7 readSeq=1
-      3->2 heartbeat term=3 commit=7 readSeq=1 DROPPED (partition)
-      3->1 heartbeat term=3 commit=7 readSeq=2
-      3->2 heartbeat term=3 commit=7 readSeq=2 DROPPED (partition)
-      3->1 heartbeat term=3 commit=7 readSeq=3
-      3->2 heartbeat term=3 commit=7 readSeq=3 DROPPED (partition)
-      3->1 heartbeat term=3 commit=7 readSeq=4
-      3->2 heartbeat term=3 commit=7 readSeq=4 DROPPED (partition)
-      3->1 heartbeat term=3 commit=7 readSeq=5
-      3->2 heartbeat term=3 commit=7 readSeq=5 DROPPED (partition)
-      3->1 heartbeat term=3 commit=7 readSeq=6
-      3->2 heartbeat term=3 commit=7 readSeq=6 DROPPED (partition)
-      3->1 heartbeat term=3 commit=7 readSeq=7
-      3->2 heartbeat term=3 commit=7 readSeq=7 DROPPED (partition)
-      3->1 heartbeat term=3 commit=7 readSeq=8
-      3->2 heartbeat term=3 commit=7 readSeq=8 DROPPED (partition)
-      3->1 heartbeat term=3 commit=7 readSeq=9
-      3->2 heartbeat term=3 commit=7 readSeq=9 DROPPED (partition)
-      3->1 heartbeat term=3 commit=7 readSeq=10
-      3->2 heartbeat term=3 commit=7 readSeq=10 DROPPED (partition)
-      3->1 append term=3 logTerm=3 index=7 commit=7 entries=[3/8 normal "e"]
-      3->2 append term=3 logTerm=3 index=7 commit=7 entries=[3/8 normal "e"] DROPPED (partition)
-  > delivering messages to 1
-    3->1 heartbeat term=3 commit=7 readSeq=1
-    3->1 heartbeat term=3 commit=7 readSeq=2
-    3->1 heartbeat term=3 commit=7 readSeq=3
-    3->1 heartbeat term=3 commit=7 readSeq=4
-    3->1 heartbeat term=3 commit=7 readSeq=5
-    3->1 heartbeat term=3 commit=7 readSeq=6
-    3->1 heartbeat term=3 commit=7 readSeq=7
-    3->1 heartbeat term=3 commit=7 readSeq=8
-    3->1 heartbeat term=3 commit=7 readSeq=9
-    3->1 heartbeat term=3 commit=7 readSeq=10
-    3->1 append term=3 logTerm=3 index=7 commit=7 entries=[3/8 normal "e"]
-  > 1 handling Ready
-    entries: 3/8 normal "e"
-    must sync
-    messages:
-      1->3 heartbeat-resp term=3 readSeq=1
-      1->3 heartbeat-resp term=3 readSeq=2
-      1->3 heartbeat-resp term=3 readSeq=3
-      1->3 heartbeat-resp term=3 readSeq=4
-      1->3 heartbeat-resp term=3 readSeq=5
-      1->3 heartbeat-resp term=3 readSeq=6
-      1->3 heartbeat-resp term=3 readSeq=7
-      1->3 heartbeat-resp term=3 readSeq=8
-      1->3 heartbeat-resp term=3 readSeq=9
-      1->3 heartbeat-resp term=3 readSeq=10
-      1->3 append-resp term=3 index=8
-  > delivering messages to 3
-    1->3 heartbeat-resp term=3 readSeq=1
-    1->3 heartbeat-resp term=3 readSeq=2
-    1->3 heartbeat-resp term=3 readSeq=3
-    1->3 heartbeat-resp term=3 readSeq=4
-    1->3 heartbeat-resp term=3 readSeq=5
-    1->3 heartbeat-resp term=3 readSeq=6
-    1->3 heartbeat-resp term=3 readSeq=7
-    1->3 heartbeat-resp term=3 readSeq=8
-    1->3 heartbeat-resp term=3 readSeq=9
-    1->3 heartbeat-resp term=3 readSeq=10
-    1->3 append-resp term=3 index=8
-  > 3 handling Ready
-    hard state: term=3 vote=3 commit=8
-    committed: 3/8 normal "e"
-    leader messages (sent in parallel with the leader's own write):
-      3->1 append term=3 logTerm=3 index=8 commit=7
-      3->1 append term=3 logTerm=3 index=8 commit=7
-      3->1 append term=3 logTerm=3 index=8 commit=7
-      3->1 append term=3 logTerm=3 index=8 commit=7
-      3->1 append term=3 logTerm=3 index=8 commit=7
-      3->1 append term=3 logTerm=3 index=8 commit=7
-      3->1 append term=3 logTerm=3 index=8 commit=7
-      3->1 append term=3 logTerm=3 index=8 commit=7
-      3->1 append term=3 logTerm=3 index=8 commit=7
-      3->1 append term=3 logTerm=3 index=8 commit=7
-      3->1 append term=3 logTerm=3 index=8 commit=8
-      3->2 append term=3 logTerm=3 index=8 commit=8 DROPPED (partition)
-  > delivering messages to 1
-    3->1 append term=3 logTerm=3 index=8 commit=7
-    3->1 append term=3 logTerm=3 index=8 commit=7
-    3->1 append term=3 logTerm=3 index=8 commit=7
-    3->1 append term=3 logTerm=3 index=8 commit=7
-    3->1 append term=3 logTerm=3 index=8 commit=7
-    3->1 append term=3 logTerm=3 index=8 commit=7
-    3->1 append term=3 logTerm=3 index=8 commit=7
-    3->1 append term=3 logTerm=3 index=8 commit=7
-    3->1 append term=3 logTerm=3 index=8 commit=7
-    3->1 append term=3 logTerm=3 index=8 commit=7
-    3->1 append term=3 logTerm=3 index=8 commit=8
-  > 1 handling Ready
-    hard state: term=3 vote=3 commit=8
-    committed: 3/8 normal "e"
-    messages:
-      1->3 append-resp term=3 index=8
-      1->3 append-resp term=3 index=8
-      1->3 append-resp term=3 index=8
-      1->3 append-resp term=3 index=8
-      1->3 append-resp term=3 index=8
-      1->3 append-resp term=3 index=8
-      1->3 append-resp term=3 index=8
-      1->3 append-resp term=3 index=8
-      1->3 append-resp term=3 index=8
-      1->3 append-resp term=3 index=8
-      1->3 append-resp term=3 index=8
-  > delivering messages to 3
-    1->3 append-resp term=3 index=8
-    1->3 append-resp term=3 index=8
-    1->3 append-resp term=3 index=8
-    1->3 append-resp term=3 index=8
-    1->3 append-resp term=3 index=8
-    1->3 append-resp term=3 index=8
-    1->3 append-resp term=3 index=8
-    1->3 append-resp term=3 index=8
-    1->3 append-resp term=3 index=8
-    1->3 append-resp term=3 index=8
-    1->3 append-resp term=3 index=8
-> assert-status 3 commit=8
-  ok: 3 commit=8
-# A transfer to a non-member is refused.
-> heal
-  healed: every node reaches every other
-> transfer-leadership 3 9
-  error KEEL_TRANSFER_REFUSED: member 9 is not a voter
-> assert-error KEEL_TRANSFER_REFUSED
-  ok: last error KEEL_TRANSFER_REFUSED
-
-`
-
-exports[`test/raft-interaction.test.ts > TAP > membership > trace 1`] = `
-# Single-server membership changes (Raft thesis 4.1/4.2.1): a new node joins as a learner
-# (gets the log, does not vote), is promoted to voter once caught up, voters are removed one
-# at a time, and a leader that removes itself steps down once the change is applied.
-> add-nodes 3
-  1: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-  2: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-  3: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-> campaign 1
-  1 became pre-candidate at term 0
-> stabilize
-  > 1 handling Ready
-    soft state: role=pre-candidate leader=0
-    messages:
-      1->2 pre-vote term=1 logTerm=0 index=0
-      1->3 pre-vote term=1 logTerm=0 index=0
-  > delivering messages to 2
-    1->2 pre-vote term=1 logTerm=0 index=0
-  > delivering messages to 3
-    1->3 pre-vote term=1 logTerm=0 index=0
-  > 2 handling Ready
-    messages:
-      2->1 pre-vote-resp term=1
-  > 3 handling Ready
-    messages:
-      3->1 pre-vote-resp term=1
-  > delivering messages to 1
-    2->1 pre-vote-resp term=1
-      1 became candidate at term 1
-    3->1 pre-vote-resp term=1
-  > 1 handling Ready
-    soft state: role=candidate leader=0
-    hard state: term=1 vote=1 commit=0
-    must sync
-    messages:
-      1->2 vote term=1 logTerm=0 index=0 transfer
-      1->3 vote term=1 logTerm=0 index=0 transfer
-  > delivering messages to 2
-    1->2 vote term=1 logTerm=0 index=0 transfer
-      2 moved to term 1 as follower
-  > delivering messages to 3
-    1->3 vote term=1 logTerm=0 index=0 transfer
-      3 moved to term 1 as follower
-  > 2 handling Ready
-    hard state: term=1 vote=1 commit=0
-    must sync
-    messages:
-      2->1 vote-resp term=1
-  > 3 handling Ready
-    hard state: term=1 vote=1 commit=0
-    must sync
-    messages:
-      3->1 vote-resp term=1
-  > delivering messages to 1
-    2->1 vote-resp term=1
-      1 became leader at term 1
-    3->1 vote-resp term=1
-  > 1 handling Ready
-    soft state: role=leader leader=1
-    entries: 1/1 normal ""
-    must sync
-    leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
-      1->3 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
-  > delivering messages to 2
-    1->2 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
-  > delivering messages to 3
-    1->3 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
-  > 2 handling Ready
-    soft state: role=follower leader=1
-    entries: 1/1 normal ""
-    must sync
-    messages:
-      2->1 append-resp term=1 index=1
-  > 3 handling Ready
-    soft state: role=follower leader=1
-    entries: 1/1 normal ""
-    must sync
-    messages:
-      3->1 append-resp term=1 index=1
-  > delivering messages to 1
-    2->1 append-resp term=1 index=1
-    3->1 append-resp term=1 index=1
-  > 1 handling Ready
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
-    leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=1 commit=1
-  > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=1 commit=1
-  > 2 handling Ready
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
-    messages:
-      2->1 append-resp term=1 index=1
-  > delivering messages to 1
-    2->1 append-resp term=1 index=1
-> propose 1 a
-  proposed "a" at 1/2
-> stabilize
-  > 1 handling Ready
-    entries: 1/2 normal "a"
-    must sync
-    leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "a"]
-      1->3 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "a"]
-  > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "a"]
-  > delivering messages to 3
-    1->3 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "a"]
-  > 2 handling Ready
-    entries: 1/2 normal "a"
-    must sync
-    messages:
-      2->1 append-resp term=1 index=2
-  > 3 handling Ready
-    hard state: term=1 vote=1 commit=1
-    entries: 1/2 normal "a"
-    committed: 1/1 normal ""
-    must sync
-    messages:
-      3->1 append-resp term=1 index=2
-  > delivering messages to 1
-    2->1 append-resp term=1 index=2
-    3->1 append-resp term=1 index=2
-  > 1 handling Ready
-    hard state: term=1 vote=1 commit=2
-    committed: 1/2 normal "a"
-    leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=2 commit=2
-      1->3 append term=1 logTerm=1 index=2 commit=2
-  > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=2 commit=2
-  > delivering messages to 3
-    1->3 append term=1 logTerm=1 index=2 commit=2
-  > 2 handling Ready
-    hard state: term=1 vote=1 commit=2
-    committed: 1/2 normal "a"
-    messages:
-      2->1 append-resp term=1 index=2
-  > 3 handling Ready
-    hard state: term=1 vote=1 commit=2
-    committed: 1/2 normal "a"
-    messages:
-      3->1 append-resp term=1 index=2
-  > delivering messages to 1
-    2->1 append-resp term=1 index=2
-    3->1 append-resp term=1 index=2
-# Node 4 starts with an empty log and the cluster's founding membership (1, 2, 3): it replays
-# the log's membership changes on top of it. It waits to be contacted.
-> add-nodes 1 voters=1,2,3
-  4: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
+> add-nodes 1 voters= learners=
+  4: follower term=0 leader=0 commit=0 last=0 voters=- learners=-
 > propose-conf-change 1 add-learner 4
   proposed add-learner 4 at 1/3
 > stabilize
@@ -2644,7 +2034,9 @@ exports[`test/raft-interaction.test.ts > TAP > membership > trace 1`] = `
     messages:
       2->1 append-resp term=1 index=3
   > 3 handling Ready
+    hard state: term=1 vote=1 commit=2
     entries: 1/3 conf add-learner 4
+    committed: 1/2 normal ""
     must sync
     messages:
       3->1 append-resp term=1 index=3
@@ -2674,7 +2066,6 @@ exports[`test/raft-interaction.test.ts > TAP > membership > trace 1`] = `
   > delivering messages to 1
     2->1 append-resp term=1 index=3
     3->1 append-resp term=1 index=3
-# The leader reaches its new learner with its next heartbeat, and catches it up from index 1.
 > tick-heartbeat 1
   1 ticked 1 time
 > stabilize
@@ -2718,40 +2109,20 @@ exports[`test/raft-interaction.test.ts > TAP > membership > trace 1`] = `
     4->1 append-resp term=1 index=3 reject rejectHint=0
   > 1 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      1->4 append term=1 logTerm=0 index=0 commit=3 entries=[1/1 normal "", 1/2 normal "a", 1/3 conf add-learner 4]
+      1->4 append term=1 logTerm=0 index=0 commit=3 entries=[0/1 conf bootstrap voters=1,2,3 learners=-, 1/2 normal "", 1/3 conf add-learner 4]
   > delivering messages to 4
-    1->4 append term=1 logTerm=0 index=0 commit=3 entries=[1/1 normal "", 1/2 normal "a", 1/3 conf add-learner 4]
+    1->4 append term=1 logTerm=0 index=0 commit=3 entries=[0/1 conf bootstrap voters=1,2,3 learners=-, 1/2 normal "", 1/3 conf add-learner 4]
   > 4 handling Ready
     hard state: term=1 vote=0 commit=3
-    entries: 1/1 normal "", 1/2 normal "a", 1/3 conf add-learner 4
-    committed: 1/1 normal "", 1/2 normal "a", 1/3 conf add-learner 4
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-, 1/2 normal "", 1/3 conf add-learner 4
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-, 1/2 normal "", 1/3 conf add-learner 4
     must sync
     messages:
       4->1 append-resp term=1 index=3
   > delivering messages to 1
     4->1 append-resp term=1 index=3
-> assert-status 1 voters=1,2,3 learners=4
-  ok: 1 voters=1,2,3
-  ok: 1 learners=4
-> assert-status 4 role=follower voters=1,2,3 learners=4 commit=3
-  ok: 4 role=follower
-  ok: 4 voters=1,2,3
-  ok: 4 learners=4
-  ok: 4 commit=3
-> assert-applied 4 a
-  ok: 4 applied: a
-# A learner does not campaign.
-> campaign 4
-> assert-status 4 role=follower term=1
-  ok: 4 role=follower
-  ok: 4 term=1
 > propose-conf-change 1 add-voter 4
   proposed add-voter 4 at 1/4
-# One change at a time: the next one is refused until this one is applied.
-> propose-conf-change 1 remove 3
-  error KEEL_CONF_CHANGE_IN_PROGRESS: a membership change at index 4 is not applied yet; one change at a time
-> assert-error KEEL_CONF_CHANGE_IN_PROGRESS
-  ok: last error KEEL_CONF_CHANGE_IN_PROGRESS
 > stabilize
   > 1 handling Ready
     entries: 1/4 conf add-voter 4
@@ -2817,40 +2188,965 @@ exports[`test/raft-interaction.test.ts > TAP > membership > trace 1`] = `
     2->1 append-resp term=1 index=4
     3->1 append-resp term=1 index=4
     4->1 append-resp term=1 index=4
-> assert-status 1 voters=1,2,3,4 learners=
-  ok: 1 voters=1,2,3,4
-  ok: 1 learners=-
+> status 4
+  4: follower term=1 leader=1 commit=4 last=4 voters=1,2,3,4 learners=- vote=0 applied=4 log=1..4
 > assert-status 4 voters=1,2,3,4 learners=
   ok: 4 voters=1,2,3,4
   ok: 4 learners=-
-> propose-conf-change 1 remove 3
-  proposed remove 3 at 1/5
+# Cut off from the others, 4 campaigns but cannot win alone; a proposal to it is refused.
+> partition 1 2 3 | 4
+  partitioned: {1 2 3} {4}
+> tick-election 4
+  4 became pre-candidate at term 1
+  4 ticked 10 times
+> stabilize 4
+  > 4 handling Ready
+    soft state: role=pre-candidate leader=0
+    messages:
+      4->1 pre-vote term=2 logTerm=1 index=4 DROPPED (partition)
+      4->2 pre-vote term=2 logTerm=1 index=4 DROPPED (partition)
+      4->3 pre-vote term=2 logTerm=1 index=4 DROPPED (partition)
+> propose 4 alone
+  error KEEL_NOT_LEADER: this member is not the leader
+> assert-error KEEL_NOT_LEADER
+  ok: last error KEEL_NOT_LEADER
+> assert-status 4 role=pre-candidate term=1
+  ok: 4 role=pre-candidate
+  ok: 4 term=1
+> assert-applied 4
+  ok: 4 applied: 
+
+`
+
+exports[`test/raft-interaction.test.ts > TAP > leadership-transfer > trace 1`] = `
+# Leadership transfer (Raft thesis 3.10): the leader stops taking proposals, brings the
+# transferee's log up to date, and sends it timeout-now; the transferee campaigns at once
+# (no pre-vote, and its vote request overrides the followers' CheckQuorum lease).
+> add-nodes 3
+  1: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  2: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  3: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+> campaign 1
+  1 became pre-candidate at term 0
 > stabilize
   > 1 handling Ready
-    entries: 1/5 conf remove 3
+    soft state: role=pre-candidate leader=0
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+    messages:
+      1->2 pre-vote term=1 logTerm=0 index=1
+      1->3 pre-vote term=1 logTerm=0 index=1
+  > 2 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+  > 3 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+  > delivering messages to 2
+    1->2 pre-vote term=1 logTerm=0 index=1
+  > delivering messages to 3
+    1->3 pre-vote term=1 logTerm=0 index=1
+  > 2 handling Ready
+    messages:
+      2->1 pre-vote-resp term=1
+  > 3 handling Ready
+    messages:
+      3->1 pre-vote-resp term=1
+  > delivering messages to 1
+    2->1 pre-vote-resp term=1
+      1 became candidate at term 1
+    3->1 pre-vote-resp term=1
+  > 1 handling Ready
+    soft state: role=candidate leader=0
+    hard state: term=1 vote=1 commit=1
+    must sync
+    messages:
+      1->2 vote term=1 logTerm=0 index=1
+      1->3 vote term=1 logTerm=0 index=1
+  > delivering messages to 2
+    1->2 vote term=1 logTerm=0 index=1
+      2 moved to term 1 as follower
+  > delivering messages to 3
+    1->3 vote term=1 logTerm=0 index=1
+      3 moved to term 1 as follower
+  > 2 handling Ready
+    hard state: term=1 vote=1 commit=1
+    must sync
+    messages:
+      2->1 vote-resp term=1
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=1
+    must sync
+    messages:
+      3->1 vote-resp term=1
+  > delivering messages to 1
+    2->1 vote-resp term=1
+      1 became leader at term 1
+    3->1 vote-resp term=1
+  > 1 handling Ready
+    soft state: role=leader leader=1
+    entries: 1/2 normal ""
     must sync
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=4 commit=4 entries=[1/5 conf remove 3]
-      1->3 append term=1 logTerm=1 index=4 commit=4 entries=[1/5 conf remove 3]
-      1->4 append term=1 logTerm=1 index=4 commit=4 entries=[1/5 conf remove 3]
+      1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+      1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=4 commit=4 entries=[1/5 conf remove 3]
+    1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > delivering messages to 3
-    1->3 append term=1 logTerm=1 index=4 commit=4 entries=[1/5 conf remove 3]
-  > delivering messages to 4
-    1->4 append term=1 logTerm=1 index=4 commit=4 entries=[1/5 conf remove 3]
+    1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > 2 handling Ready
-    entries: 1/5 conf remove 3
+    soft state: role=follower leader=1
+    entries: 1/2 normal ""
+    must sync
+    messages:
+      2->1 append-resp term=1 index=2
+  > 3 handling Ready
+    soft state: role=follower leader=1
+    entries: 1/2 normal ""
+    must sync
+    messages:
+      3->1 append-resp term=1 index=2
+  > delivering messages to 1
+    2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
+  > 1 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=1 index=2 commit=2
+  > delivering messages to 2
+    1->2 append term=1 logTerm=1 index=2 commit=2
+  > 2 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    messages:
+      2->1 append-resp term=1 index=2
+  > delivering messages to 1
+    2->1 append-resp term=1 index=2
+> propose 1 a
+  proposed "a" at 1/3
+> stabilize
+  > 1 handling Ready
+    entries: 1/3 normal "a"
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "a"]
+      1->3 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "a"]
+  > delivering messages to 2
+    1->2 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "a"]
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "a"]
+  > 2 handling Ready
+    entries: 1/3 normal "a"
+    must sync
+    messages:
+      2->1 append-resp term=1 index=3
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=2
+    entries: 1/3 normal "a"
+    committed: 1/2 normal ""
+    must sync
+    messages:
+      3->1 append-resp term=1 index=3
+  > delivering messages to 1
+    2->1 append-resp term=1 index=3
+    3->1 append-resp term=1 index=3
+  > 1 handling Ready
+    hard state: term=1 vote=1 commit=3
+    committed: 1/3 normal "a"
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=1 index=3 commit=3
+      1->3 append term=1 logTerm=1 index=3 commit=3
+  > delivering messages to 2
+    1->2 append term=1 logTerm=1 index=3 commit=3
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=3 commit=3
+  > 2 handling Ready
+    hard state: term=1 vote=1 commit=3
+    committed: 1/3 normal "a"
+    messages:
+      2->1 append-resp term=1 index=3
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=3
+    committed: 1/3 normal "a"
+    messages:
+      3->1 append-resp term=1 index=3
+  > delivering messages to 1
+    2->1 append-resp term=1 index=3
+    3->1 append-resp term=1 index=3
+> transfer-leadership 1 2
+> assert-status 1 transferee=2
+  ok: 1 transferee=2
+# Proposals are refused while the transfer is in flight.
+> propose 1 refused
+  error KEEL_TRANSFER_IN_PROGRESS: leadership is being transferred to member 2; proposals are refused until it ends
+> assert-error KEEL_TRANSFER_IN_PROGRESS
+  ok: last error KEEL_TRANSFER_IN_PROGRESS
+> stabilize
+  > 1 handling Ready
+    leader messages (sent in parallel with the leader's own write):
+      1->2 timeout-now term=1
+  > delivering messages to 2
+    1->2 timeout-now term=1
+      2 became candidate at term 2
+  > 2 handling Ready
+    soft state: role=candidate leader=0
+    hard state: term=2 vote=2 commit=3
+    must sync
+    messages:
+      2->1 vote term=2 logTerm=1 index=3 transfer
+      2->3 vote term=2 logTerm=1 index=3 transfer
+  > delivering messages to 1
+    2->1 vote term=2 logTerm=1 index=3 transfer
+      1 became follower at term 2
+  > delivering messages to 3
+    2->3 vote term=2 logTerm=1 index=3 transfer
+      3 moved to term 2 as follower
+  > 1 handling Ready
+    soft state: role=follower leader=0
+    hard state: term=2 vote=2 commit=3
+    must sync
+    messages:
+      1->2 vote-resp term=2
+  > 3 handling Ready
+    soft state: role=follower leader=0
+    hard state: term=2 vote=2 commit=3
+    must sync
+    messages:
+      3->2 vote-resp term=2
+  > delivering messages to 2
+    1->2 vote-resp term=2
+      2 became leader at term 2
+    3->2 vote-resp term=2
+  > 2 handling Ready
+    soft state: role=leader leader=2
+    entries: 2/4 normal ""
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      2->1 append term=2 logTerm=1 index=3 commit=3 entries=[2/4 normal ""]
+      2->3 append term=2 logTerm=1 index=3 commit=3 entries=[2/4 normal ""]
+  > delivering messages to 1
+    2->1 append term=2 logTerm=1 index=3 commit=3 entries=[2/4 normal ""]
+  > delivering messages to 3
+    2->3 append term=2 logTerm=1 index=3 commit=3 entries=[2/4 normal ""]
+  > 1 handling Ready
+    soft state: role=follower leader=2
+    entries: 2/4 normal ""
+    must sync
+    messages:
+      1->2 append-resp term=2 index=4
+  > 3 handling Ready
+    soft state: role=follower leader=2
+    entries: 2/4 normal ""
+    must sync
+    messages:
+      3->2 append-resp term=2 index=4
+  > delivering messages to 2
+    1->2 append-resp term=2 index=4
+    3->2 append-resp term=2 index=4
+  > 2 handling Ready
+    hard state: term=2 vote=2 commit=4
+    committed: 2/4 normal ""
+    leader messages (sent in parallel with the leader's own write):
+      2->1 append term=2 logTerm=2 index=4 commit=4
+  > delivering messages to 1
+    2->1 append term=2 logTerm=2 index=4 commit=4
+  > 1 handling Ready
+    hard state: term=2 vote=2 commit=4
+    committed: 2/4 normal ""
+    messages:
+      1->2 append-resp term=2 index=4
+  > delivering messages to 2
+    1->2 append-resp term=2 index=4
+> assert-status 2 role=leader term=2 leader=2
+  ok: 2 role=leader
+  ok: 2 term=2
+  ok: 2 leader=2
+> assert-status 1 role=follower term=2 leader=2 transferee=0
+  ok: 1 role=follower
+  ok: 1 term=2
+  ok: 1 leader=2
+  ok: 1 transferee=0
+> assert-status 3 role=follower term=2 leader=2
+  ok: 3 role=follower
+  ok: 3 term=2
+  ok: 3 leader=2
+> propose 2 b
+  proposed "b" at 2/5
+> stabilize
+  > 2 handling Ready
+    entries: 2/5 normal "b"
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      2->1 append term=2 logTerm=2 index=4 commit=4 entries=[2/5 normal "b"]
+      2->3 append term=2 logTerm=2 index=4 commit=4 entries=[2/5 normal "b"]
+  > delivering messages to 1
+    2->1 append term=2 logTerm=2 index=4 commit=4 entries=[2/5 normal "b"]
+  > delivering messages to 3
+    2->3 append term=2 logTerm=2 index=4 commit=4 entries=[2/5 normal "b"]
+  > 1 handling Ready
+    entries: 2/5 normal "b"
+    must sync
+    messages:
+      1->2 append-resp term=2 index=5
+  > 3 handling Ready
+    hard state: term=2 vote=2 commit=4
+    entries: 2/5 normal "b"
+    committed: 2/4 normal ""
+    must sync
+    messages:
+      3->2 append-resp term=2 index=5
+  > delivering messages to 2
+    1->2 append-resp term=2 index=5
+    3->2 append-resp term=2 index=5
+  > 2 handling Ready
+    hard state: term=2 vote=2 commit=5
+    committed: 2/5 normal "b"
+    leader messages (sent in parallel with the leader's own write):
+      2->1 append term=2 logTerm=2 index=5 commit=5
+      2->3 append term=2 logTerm=2 index=5 commit=5
+  > delivering messages to 1
+    2->1 append term=2 logTerm=2 index=5 commit=5
+  > delivering messages to 3
+    2->3 append term=2 logTerm=2 index=5 commit=5
+  > 1 handling Ready
+    hard state: term=2 vote=2 commit=5
+    committed: 2/5 normal "b"
+    messages:
+      1->2 append-resp term=2 index=5
+  > 3 handling Ready
+    hard state: term=2 vote=2 commit=5
+    committed: 2/5 normal "b"
+    messages:
+      3->2 append-resp term=2 index=5
+  > delivering messages to 2
+    1->2 append-resp term=2 index=5
+    3->2 append-resp term=2 index=5
+> assert-applied 3 a b
+  ok: 3 applied: a b
+# A transfer to a follower that is behind: the leader first catches it up, then times it out.
+> partition 1 2 | 3
+  partitioned: {1 2} {3}
+> propose 2 c
+  proposed "c" at 2/6
+> propose 2 d
+  proposed "d" at 2/7
+> stabilize
+  > 2 handling Ready
+    entries: 2/6 normal "c", 2/7 normal "d"
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      2->1 append term=2 logTerm=2 index=5 commit=5 entries=[2/6 normal "c", 2/7 normal "d"]
+      2->3 append term=2 logTerm=2 index=5 commit=5 entries=[2/6 normal "c", 2/7 normal "d"] DROPPED (partition)
+  > delivering messages to 1
+    2->1 append term=2 logTerm=2 index=5 commit=5 entries=[2/6 normal "c", 2/7 normal "d"]
+  > 1 handling Ready
+    entries: 2/6 normal "c", 2/7 normal "d"
+    must sync
+    messages:
+      1->2 append-resp term=2 index=7
+  > delivering messages to 2
+    1->2 append-resp term=2 index=7
+  > 2 handling Ready
+    hard state: term=2 vote=2 commit=7
+    committed: 2/6 normal "c", 2/7 normal "d"
+    leader messages (sent in parallel with the leader's own write):
+      2->1 append term=2 logTerm=2 index=7 commit=7
+      2->3 append term=2 logTerm=2 index=7 commit=7 DROPPED (partition)
+  > delivering messages to 1
+    2->1 append term=2 logTerm=2 index=7 commit=7
+  > 1 handling Ready
+    hard state: term=2 vote=2 commit=7
+    committed: 2/6 normal "c", 2/7 normal "d"
+    messages:
+      1->2 append-resp term=2 index=7
+  > delivering messages to 2
+    1->2 append-resp term=2 index=7
+> heal
+  healed: every node reaches every other
+> transfer-leadership 2 3
+> stabilize
+  > 2 handling Ready
+    leader messages (sent in parallel with the leader's own write):
+      2->3 append term=2 logTerm=2 index=7 commit=7
+  > delivering messages to 3
+    2->3 append term=2 logTerm=2 index=7 commit=7
+  > 3 handling Ready
+    messages:
+      3->2 append-resp term=2 logTerm=2 index=7 reject rejectHint=5
+  > delivering messages to 2
+    3->2 append-resp term=2 logTerm=2 index=7 reject rejectHint=5
+  > 2 handling Ready
+    leader messages (sent in parallel with the leader's own write):
+      2->3 append term=2 logTerm=2 index=5 commit=7 entries=[2/6 normal "c", 2/7 normal "d"]
+  > delivering messages to 3
+    2->3 append term=2 logTerm=2 index=5 commit=7 entries=[2/6 normal "c", 2/7 normal "d"]
+  > 3 handling Ready
+    hard state: term=2 vote=2 commit=7
+    entries: 2/6 normal "c", 2/7 normal "d"
+    committed: 2/6 normal "c", 2/7 normal "d"
+    must sync
+    messages:
+      3->2 append-resp term=2 index=7
+  > delivering messages to 2
+    3->2 append-resp term=2 index=7
+  > 2 handling Ready
+    leader messages (sent in parallel with the leader's own write):
+      2->3 timeout-now term=2
+  > delivering messages to 3
+    2->3 timeout-now term=2
+      3 became candidate at term 3
+  > 3 handling Ready
+    soft state: role=candidate leader=0
+    hard state: term=3 vote=3 commit=7
+    must sync
+    messages:
+      3->1 vote term=3 logTerm=2 index=7 transfer
+      3->2 vote term=3 logTerm=2 index=7 transfer
+  > delivering messages to 1
+    3->1 vote term=3 logTerm=2 index=7 transfer
+      1 moved to term 3 as follower
+  > delivering messages to 2
+    3->2 vote term=3 logTerm=2 index=7 transfer
+      2 became follower at term 3
+  > 1 handling Ready
+    soft state: role=follower leader=0
+    hard state: term=3 vote=3 commit=7
+    must sync
+    messages:
+      1->3 vote-resp term=3
+  > 2 handling Ready
+    soft state: role=follower leader=0
+    hard state: term=3 vote=3 commit=7
+    must sync
+    messages:
+      2->3 vote-resp term=3
+  > delivering messages to 3
+    1->3 vote-resp term=3
+      3 became leader at term 3
+    2->3 vote-resp term=3
+  > 3 handling Ready
+    soft state: role=leader leader=3
+    entries: 3/8 normal ""
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      3->1 append term=3 logTerm=2 index=7 commit=7 entries=[3/8 normal ""]
+      3->2 append term=3 logTerm=2 index=7 commit=7 entries=[3/8 normal ""]
+  > delivering messages to 1
+    3->1 append term=3 logTerm=2 index=7 commit=7 entries=[3/8 normal ""]
+  > delivering messages to 2
+    3->2 append term=3 logTerm=2 index=7 commit=7 entries=[3/8 normal ""]
+  > 1 handling Ready
+    soft state: role=follower leader=3
+    entries: 3/8 normal ""
+    must sync
+    messages:
+      1->3 append-resp term=3 index=8
+  > 2 handling Ready
+    soft state: role=follower leader=3
+    entries: 3/8 normal ""
+    must sync
+    messages:
+      2->3 append-resp term=3 index=8
+  > delivering messages to 3
+    1->3 append-resp term=3 index=8
+    2->3 append-resp term=3 index=8
+  > 3 handling Ready
+    hard state: term=3 vote=3 commit=8
+    committed: 3/8 normal ""
+    leader messages (sent in parallel with the leader's own write):
+      3->1 append term=3 logTerm=3 index=8 commit=8
+  > delivering messages to 1
+    3->1 append term=3 logTerm=3 index=8 commit=8
+  > 1 handling Ready
+    hard state: term=3 vote=3 commit=8
+    committed: 3/8 normal ""
+    messages:
+      1->3 append-resp term=3 index=8
+  > delivering messages to 3
+    1->3 append-resp term=3 index=8
+# (8 is 3's no-op.)
+> assert-status 3 role=leader term=3 commit=8
+  ok: 3 role=leader
+  ok: 3 term=3
+  ok: 3 commit=8
+> assert-applied 3 a b c d
+  ok: 3 applied: a b c d
+# A transfer that cannot finish (the transferee is cut off) is abandoned after an election
+# timeout, and the leader takes proposals again.
+> partition 1 3 | 2
+  partitioned: {1 3} {2}
+> transfer-leadership 3 2
+> propose 3 refused
+  error KEEL_TRANSFER_IN_PROGRESS: leadership is being transferred to member 2; proposals are refused until it ends
+> assert-error KEEL_TRANSFER_IN_PROGRESS
+  ok: last error KEEL_TRANSFER_IN_PROGRESS
+> tick 3 10
+  3 ticked 10 times
+> assert-status 3 role=leader transferee=0
+  ok: 3 role=leader
+  ok: 3 transferee=0
+> propose 3 e
+  proposed "e" at 3/9
+> stabilize 1 3
+  > 3 handling Ready
+    entries: 3/9 normal "e"
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      3->2 timeout-now term=3 DROPPED (partition)
+      3->1 heartbeat term=3 commit=8 readSeq=1
+      3->2 heartbeat term=3 commit=8 readSeq=1 DROPPED (partition)
+      3->1 heartbeat term=3 commit=8 readSeq=2
+      3->2 heartbeat term=3 commit=8 readSeq=2 DROPPED (partition)
+      3->1 heartbeat term=3 commit=8 readSeq=3
+      3->2 heartbeat term=3 commit=8 readSeq=3 DROPPED (partition)
+      3->1 heartbeat term=3 commit=8 readSeq=4
+      3->2 heartbeat term=3 commit=8 readSeq=4 DROPPED (partition)
+      3->1 heartbeat term=3 commit=8 readSeq=5
+      3->2 heartbeat term=3 commit=8 readSeq=5 DROPPED (partition)
+      3->1 heartbeat term=3 commit=8 readSeq=6
+      3->2 heartbeat term=3 commit=8 readSeq=6 DROPPED (partition)
+      3->1 heartbeat term=3 commit=8 readSeq=7
+      3->2 heartbeat term=3 commit=8 readSeq=7 DROPPED (partition)
+      3->1 heartbeat term=3 commit=8 readSeq=8
+      3->2 heartbeat term=3 commit=8 readSeq=8 DROPPED (partition)
+      3->1 heartbeat term=3 commit=8 readSeq=9
+      3->2 heartbeat term=3 commit=8 readSeq=9 DROPPED (partition)
+      3->1 heartbeat term=3 commit=8 readSeq=10
+      3->2 heartbeat term=3 commit=8 readSeq=10 DROPPED (partition)
+      3->1 append term=3 logTerm=3 index=8 commit=8 entries=[3/9 normal "e"]
+      3->2 append term=3 logTerm=3 index=8 commit=8 entries=[3/9 normal "e"] DROPPED (partition)
+  > delivering messages to 1
+    3->1 heartbeat term=3 commit=8 readSeq=1
+    3->1 heartbeat term=3 commit=8 readSeq=2
+    3->1 heartbeat term=3 commit=8 readSeq=3
+    3->1 heartbeat term=3 commit=8 readSeq=4
+    3->1 heartbeat term=3 commit=8 readSeq=5
+    3->1 heartbeat term=3 commit=8 readSeq=6
+    3->1 heartbeat term=3 commit=8 readSeq=7
+    3->1 heartbeat term=3 commit=8 readSeq=8
+    3->1 heartbeat term=3 commit=8 readSeq=9
+    3->1 heartbeat term=3 commit=8 readSeq=10
+    3->1 append term=3 logTerm=3 index=8 commit=8 entries=[3/9 normal "e"]
+  > 1 handling Ready
+    entries: 3/9 normal "e"
+    must sync
+    messages:
+      1->3 heartbeat-resp term=3 readSeq=1
+      1->3 heartbeat-resp term=3 readSeq=2
+      1->3 heartbeat-resp term=3 readSeq=3
+      1->3 heartbeat-resp term=3 readSeq=4
+      1->3 heartbeat-resp term=3 readSeq=5
+      1->3 heartbeat-resp term=3 readSeq=6
+      1->3 heartbeat-resp term=3 readSeq=7
+      1->3 heartbeat-resp term=3 readSeq=8
+      1->3 heartbeat-resp term=3 readSeq=9
+      1->3 heartbeat-resp term=3 readSeq=10
+      1->3 append-resp term=3 index=9
+  > delivering messages to 3
+    1->3 heartbeat-resp term=3 readSeq=1
+    1->3 heartbeat-resp term=3 readSeq=2
+    1->3 heartbeat-resp term=3 readSeq=3
+    1->3 heartbeat-resp term=3 readSeq=4
+    1->3 heartbeat-resp term=3 readSeq=5
+    1->3 heartbeat-resp term=3 readSeq=6
+    1->3 heartbeat-resp term=3 readSeq=7
+    1->3 heartbeat-resp term=3 readSeq=8
+    1->3 heartbeat-resp term=3 readSeq=9
+    1->3 heartbeat-resp term=3 readSeq=10
+    1->3 append-resp term=3 index=9
+  > 3 handling Ready
+    hard state: term=3 vote=3 commit=9
+    committed: 3/9 normal "e"
+    leader messages (sent in parallel with the leader's own write):
+      3->1 append term=3 logTerm=3 index=9 commit=8
+      3->1 append term=3 logTerm=3 index=9 commit=8
+      3->1 append term=3 logTerm=3 index=9 commit=8
+      3->1 append term=3 logTerm=3 index=9 commit=8
+      3->1 append term=3 logTerm=3 index=9 commit=8
+      3->1 append term=3 logTerm=3 index=9 commit=8
+      3->1 append term=3 logTerm=3 index=9 commit=8
+      3->1 append term=3 logTerm=3 index=9 commit=8
+      3->1 append term=3 logTerm=3 index=9 commit=8
+      3->1 append term=3 logTerm=3 index=9 commit=8
+      3->1 append term=3 logTerm=3 index=9 commit=9
+      3->2 append term=3 logTerm=3 index=9 commit=9 DROPPED (partition)
+  > delivering messages to 1
+    3->1 append term=3 logTerm=3 index=9 commit=8
+    3->1 append term=3 logTerm=3 index=9 commit=8
+    3->1 append term=3 logTerm=3 index=9 commit=8
+    3->1 append term=3 logTerm=3 index=9 commit=8
+    3->1 append term=3 logTerm=3 index=9 commit=8
+    3->1 append term=3 logTerm=3 index=9 commit=8
+    3->1 append term=3 logTerm=3 index=9 commit=8
+    3->1 append term=3 logTerm=3 index=9 commit=8
+    3->1 append term=3 logTerm=3 index=9 commit=8
+    3->1 append term=3 logTerm=3 index=9 commit=8
+    3->1 append term=3 logTerm=3 index=9 commit=9
+  > 1 handling Ready
+    hard state: term=3 vote=3 commit=9
+    committed: 3/9 normal "e"
+    messages:
+      1->3 append-resp term=3 index=9
+      1->3 append-resp term=3 index=9
+      1->3 append-resp term=3 index=9
+      1->3 append-resp term=3 index=9
+      1->3 append-resp term=3 index=9
+      1->3 append-resp term=3 index=9
+      1->3 append-resp term=3 index=9
+      1->3 append-resp term=3 index=9
+      1->3 append-resp term=3 index=9
+      1->3 append-resp term=3 index=9
+      1->3 append-resp term=3 index=9
+  > delivering messages to 3
+    1->3 append-resp term=3 index=9
+    1->3 append-resp term=3 index=9
+    1->3 append-resp term=3 index=9
+    1->3 append-resp term=3 index=9
+    1->3 append-resp term=3 index=9
+    1->3 append-resp term=3 index=9
+    1->3 append-resp term=3 index=9
+    1->3 append-resp term=3 index=9
+    1->3 append-resp term=3 index=9
+    1->3 append-resp term=3 index=9
+    1->3 append-resp term=3 index=9
+> assert-status 3 commit=9
+  ok: 3 commit=9
+# A transfer to a non-member is refused.
+> heal
+  healed: every node reaches every other
+> transfer-leadership 3 9
+  error KEEL_TRANSFER_REFUSED: member 9 is not a voter
+> assert-error KEEL_TRANSFER_REFUSED
+  ok: last error KEEL_TRANSFER_REFUSED
+
+`
+
+exports[`test/raft-interaction.test.ts > TAP > membership > trace 1`] = `
+# Single-server membership changes (Raft thesis 4.1/4.2.1): a new node joins as a learner
+# (gets the log, does not vote), is promoted to voter once caught up, voters are removed one
+# at a time, and a leader that removes itself steps down once the change is applied.
+> add-nodes 3
+  1: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  2: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  3: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+> campaign 1
+  1 became pre-candidate at term 0
+> stabilize
+  > 1 handling Ready
+    soft state: role=pre-candidate leader=0
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+    messages:
+      1->2 pre-vote term=1 logTerm=0 index=1
+      1->3 pre-vote term=1 logTerm=0 index=1
+  > 2 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+  > 3 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+  > delivering messages to 2
+    1->2 pre-vote term=1 logTerm=0 index=1
+  > delivering messages to 3
+    1->3 pre-vote term=1 logTerm=0 index=1
+  > 2 handling Ready
+    messages:
+      2->1 pre-vote-resp term=1
+  > 3 handling Ready
+    messages:
+      3->1 pre-vote-resp term=1
+  > delivering messages to 1
+    2->1 pre-vote-resp term=1
+      1 became candidate at term 1
+    3->1 pre-vote-resp term=1
+  > 1 handling Ready
+    soft state: role=candidate leader=0
+    hard state: term=1 vote=1 commit=1
+    must sync
+    messages:
+      1->2 vote term=1 logTerm=0 index=1
+      1->3 vote term=1 logTerm=0 index=1
+  > delivering messages to 2
+    1->2 vote term=1 logTerm=0 index=1
+      2 moved to term 1 as follower
+  > delivering messages to 3
+    1->3 vote term=1 logTerm=0 index=1
+      3 moved to term 1 as follower
+  > 2 handling Ready
+    hard state: term=1 vote=1 commit=1
+    must sync
+    messages:
+      2->1 vote-resp term=1
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=1
+    must sync
+    messages:
+      3->1 vote-resp term=1
+  > delivering messages to 1
+    2->1 vote-resp term=1
+      1 became leader at term 1
+    3->1 vote-resp term=1
+  > 1 handling Ready
+    soft state: role=leader leader=1
+    entries: 1/2 normal ""
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+      1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+  > delivering messages to 2
+    1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+  > delivering messages to 3
+    1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+  > 2 handling Ready
+    soft state: role=follower leader=1
+    entries: 1/2 normal ""
+    must sync
+    messages:
+      2->1 append-resp term=1 index=2
+  > 3 handling Ready
+    soft state: role=follower leader=1
+    entries: 1/2 normal ""
+    must sync
+    messages:
+      3->1 append-resp term=1 index=2
+  > delivering messages to 1
+    2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
+  > 1 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=1 index=2 commit=2
+  > delivering messages to 2
+    1->2 append term=1 logTerm=1 index=2 commit=2
+  > 2 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    messages:
+      2->1 append-resp term=1 index=2
+  > delivering messages to 1
+    2->1 append-resp term=1 index=2
+> propose 1 a
+  proposed "a" at 1/3
+> stabilize
+  > 1 handling Ready
+    entries: 1/3 normal "a"
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "a"]
+      1->3 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "a"]
+  > delivering messages to 2
+    1->2 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "a"]
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "a"]
+  > 2 handling Ready
+    entries: 1/3 normal "a"
+    must sync
+    messages:
+      2->1 append-resp term=1 index=3
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=2
+    entries: 1/3 normal "a"
+    committed: 1/2 normal ""
+    must sync
+    messages:
+      3->1 append-resp term=1 index=3
+  > delivering messages to 1
+    2->1 append-resp term=1 index=3
+    3->1 append-resp term=1 index=3
+  > 1 handling Ready
+    hard state: term=1 vote=1 commit=3
+    committed: 1/3 normal "a"
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=1 index=3 commit=3
+      1->3 append term=1 logTerm=1 index=3 commit=3
+  > delivering messages to 2
+    1->2 append term=1 logTerm=1 index=3 commit=3
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=3 commit=3
+  > 2 handling Ready
+    hard state: term=1 vote=1 commit=3
+    committed: 1/3 normal "a"
+    messages:
+      2->1 append-resp term=1 index=3
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=3
+    committed: 1/3 normal "a"
+    messages:
+      3->1 append-resp term=1 index=3
+  > delivering messages to 1
+    2->1 append-resp term=1 index=3
+    3->1 append-resp term=1 index=3
+# Node 4 starts empty, with no membership: it learns it from the leader's log, whose first
+# entry is the founding membership. It waits to be contacted.
+> add-nodes 1 voters= learners=
+  4: follower term=0 leader=0 commit=0 last=0 voters=- learners=-
+> propose-conf-change 1 add-learner 4
+  proposed add-learner 4 at 1/4
+> stabilize
+  > 1 handling Ready
+    entries: 1/4 conf add-learner 4
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=1 index=3 commit=3 entries=[1/4 conf add-learner 4]
+      1->3 append term=1 logTerm=1 index=3 commit=3 entries=[1/4 conf add-learner 4]
+  > delivering messages to 2
+    1->2 append term=1 logTerm=1 index=3 commit=3 entries=[1/4 conf add-learner 4]
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=3 commit=3 entries=[1/4 conf add-learner 4]
+  > 2 handling Ready
+    entries: 1/4 conf add-learner 4
+    must sync
+    messages:
+      2->1 append-resp term=1 index=4
+  > 3 handling Ready
+    entries: 1/4 conf add-learner 4
+    must sync
+    messages:
+      3->1 append-resp term=1 index=4
+  > delivering messages to 1
+    2->1 append-resp term=1 index=4
+    3->1 append-resp term=1 index=4
+  > 1 handling Ready
+    hard state: term=1 vote=1 commit=4
+    committed: 1/4 conf add-learner 4
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=1 index=4 commit=4
+      1->3 append term=1 logTerm=1 index=4 commit=4
+  > delivering messages to 2
+    1->2 append term=1 logTerm=1 index=4 commit=4
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=4 commit=4
+  > 2 handling Ready
+    hard state: term=1 vote=1 commit=4
+    committed: 1/4 conf add-learner 4
+    messages:
+      2->1 append-resp term=1 index=4
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=4
+    committed: 1/4 conf add-learner 4
+    messages:
+      3->1 append-resp term=1 index=4
+  > delivering messages to 1
+    2->1 append-resp term=1 index=4
+    3->1 append-resp term=1 index=4
+# The leader reaches its new learner with its next heartbeat, and catches it up from index 1.
+> tick-heartbeat 1
+  1 ticked 1 time
+> stabilize
+  > 1 handling Ready
+    leader messages (sent in parallel with the leader's own write):
+      1->2 heartbeat term=1 commit=4 readSeq=1
+      1->3 heartbeat term=1 commit=4 readSeq=1
+      1->4 heartbeat term=1 readSeq=1
+  > delivering messages to 2
+    1->2 heartbeat term=1 commit=4 readSeq=1
+  > delivering messages to 3
+    1->3 heartbeat term=1 commit=4 readSeq=1
+  > delivering messages to 4
+    1->4 heartbeat term=1 readSeq=1
+      4 moved to term 1 as follower
+  > 2 handling Ready
+    messages:
+      2->1 heartbeat-resp term=1 readSeq=1
+  > 3 handling Ready
+    messages:
+      3->1 heartbeat-resp term=1 readSeq=1
+  > 4 handling Ready
+    soft state: role=follower leader=1
+    hard state: term=1 vote=0 commit=0
+    must sync
+    messages:
+      4->1 heartbeat-resp term=1 readSeq=1
+  > delivering messages to 1
+    2->1 heartbeat-resp term=1 readSeq=1
+    3->1 heartbeat-resp term=1 readSeq=1
+    4->1 heartbeat-resp term=1 readSeq=1
+  > 1 handling Ready
+    leader messages (sent in parallel with the leader's own write):
+      1->4 append term=1 logTerm=1 index=4 commit=4
+  > delivering messages to 4
+    1->4 append term=1 logTerm=1 index=4 commit=4
+  > 4 handling Ready
+    messages:
+      4->1 append-resp term=1 index=4 reject rejectHint=0
+  > delivering messages to 1
+    4->1 append-resp term=1 index=4 reject rejectHint=0
+  > 1 handling Ready
+    leader messages (sent in parallel with the leader's own write):
+      1->4 append term=1 logTerm=0 index=0 commit=4 entries=[0/1 conf bootstrap voters=1,2,3 learners=-, 1/2 normal "", 1/3 normal "a", 1/4 conf add-learner 4]
+  > delivering messages to 4
+    1->4 append term=1 logTerm=0 index=0 commit=4 entries=[0/1 conf bootstrap voters=1,2,3 learners=-, 1/2 normal "", 1/3 normal "a", 1/4 conf add-learner 4]
+  > 4 handling Ready
+    hard state: term=1 vote=0 commit=4
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-, 1/2 normal "", 1/3 normal "a", 1/4 conf add-learner 4
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-, 1/2 normal "", 1/3 normal "a", 1/4 conf add-learner 4
+    must sync
+    messages:
+      4->1 append-resp term=1 index=4
+  > delivering messages to 1
+    4->1 append-resp term=1 index=4
+> assert-status 1 voters=1,2,3 learners=4
+  ok: 1 voters=1,2,3
+  ok: 1 learners=4
+> assert-status 4 role=follower voters=1,2,3 learners=4 commit=4
+  ok: 4 role=follower
+  ok: 4 voters=1,2,3
+  ok: 4 learners=4
+  ok: 4 commit=4
+> assert-applied 4 a
+  ok: 4 applied: a
+# A learner does not campaign.
+> campaign 4
+> assert-status 4 role=follower term=1
+  ok: 4 role=follower
+  ok: 4 term=1
+> propose-conf-change 1 add-voter 4
+  proposed add-voter 4 at 1/5
+# One change at a time: the next one is refused until this one is applied.
+> propose-conf-change 1 remove 3
+  error KEEL_CONF_CHANGE_IN_PROGRESS: a membership change at index 5 is not applied yet; one change at a time
+> assert-error KEEL_CONF_CHANGE_IN_PROGRESS
+  ok: last error KEEL_CONF_CHANGE_IN_PROGRESS
+> stabilize
+  > 1 handling Ready
+    entries: 1/5 conf add-voter 4
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=1 index=4 commit=4 entries=[1/5 conf add-voter 4]
+      1->3 append term=1 logTerm=1 index=4 commit=4 entries=[1/5 conf add-voter 4]
+      1->4 append term=1 logTerm=1 index=4 commit=4 entries=[1/5 conf add-voter 4]
+  > delivering messages to 2
+    1->2 append term=1 logTerm=1 index=4 commit=4 entries=[1/5 conf add-voter 4]
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=4 commit=4 entries=[1/5 conf add-voter 4]
+  > delivering messages to 4
+    1->4 append term=1 logTerm=1 index=4 commit=4 entries=[1/5 conf add-voter 4]
+  > 2 handling Ready
+    entries: 1/5 conf add-voter 4
     must sync
     messages:
       2->1 append-resp term=1 index=5
   > 3 handling Ready
-    entries: 1/5 conf remove 3
+    entries: 1/5 conf add-voter 4
     must sync
     messages:
       3->1 append-resp term=1 index=5
   > 4 handling Ready
-    entries: 1/5 conf remove 3
+    entries: 1/5 conf add-voter 4
     must sync
     messages:
       4->1 append-resp term=1 index=5
@@ -2860,7 +3156,7 @@ exports[`test/raft-interaction.test.ts > TAP > membership > trace 1`] = `
     4->1 append-resp term=1 index=5
   > 1 handling Ready
     hard state: term=1 vote=1 commit=5
-    committed: 1/5 conf remove 3
+    committed: 1/5 conf add-voter 4
     leader messages (sent in parallel with the leader's own write):
       1->2 append term=1 logTerm=1 index=5 commit=5
       1->3 append term=1 logTerm=1 index=5 commit=5
@@ -2873,132 +3169,205 @@ exports[`test/raft-interaction.test.ts > TAP > membership > trace 1`] = `
     1->4 append term=1 logTerm=1 index=5 commit=5
   > 2 handling Ready
     hard state: term=1 vote=1 commit=5
-    committed: 1/5 conf remove 3
+    committed: 1/5 conf add-voter 4
     messages:
       2->1 append-resp term=1 index=5
   > 3 handling Ready
     hard state: term=1 vote=1 commit=5
-    committed: 1/5 conf remove 3
+    committed: 1/5 conf add-voter 4
     messages:
       3->1 append-resp term=1 index=5
   > 4 handling Ready
     hard state: term=1 vote=0 commit=5
-    committed: 1/5 conf remove 3
+    committed: 1/5 conf add-voter 4
     messages:
       4->1 append-resp term=1 index=5
   > delivering messages to 1
     2->1 append-resp term=1 index=5
     3->1 append-resp term=1 index=5
     4->1 append-resp term=1 index=5
+> assert-status 1 voters=1,2,3,4 learners=
+  ok: 1 voters=1,2,3,4
+  ok: 1 learners=-
+> assert-status 4 voters=1,2,3,4 learners=
+  ok: 4 voters=1,2,3,4
+  ok: 4 learners=-
+> propose-conf-change 1 remove 3
+  proposed remove 3 at 1/6
+> stabilize
+  > 1 handling Ready
+    entries: 1/6 conf remove 3
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=1 index=5 commit=5 entries=[1/6 conf remove 3]
+      1->3 append term=1 logTerm=1 index=5 commit=5 entries=[1/6 conf remove 3]
+      1->4 append term=1 logTerm=1 index=5 commit=5 entries=[1/6 conf remove 3]
+  > delivering messages to 2
+    1->2 append term=1 logTerm=1 index=5 commit=5 entries=[1/6 conf remove 3]
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=5 commit=5 entries=[1/6 conf remove 3]
+  > delivering messages to 4
+    1->4 append term=1 logTerm=1 index=5 commit=5 entries=[1/6 conf remove 3]
+  > 2 handling Ready
+    entries: 1/6 conf remove 3
+    must sync
+    messages:
+      2->1 append-resp term=1 index=6
+  > 3 handling Ready
+    entries: 1/6 conf remove 3
+    must sync
+    messages:
+      3->1 append-resp term=1 index=6
+  > 4 handling Ready
+    entries: 1/6 conf remove 3
+    must sync
+    messages:
+      4->1 append-resp term=1 index=6
+  > delivering messages to 1
+    2->1 append-resp term=1 index=6
+    3->1 append-resp term=1 index=6
+    4->1 append-resp term=1 index=6
+  > 1 handling Ready
+    hard state: term=1 vote=1 commit=6
+    committed: 1/6 conf remove 3
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=1 index=6 commit=6
+      1->3 append term=1 logTerm=1 index=6 commit=6
+      1->4 append term=1 logTerm=1 index=6 commit=6
+  > delivering messages to 2
+    1->2 append term=1 logTerm=1 index=6 commit=6
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=6 commit=6
+  > delivering messages to 4
+    1->4 append term=1 logTerm=1 index=6 commit=6
+  > 2 handling Ready
+    hard state: term=1 vote=1 commit=6
+    committed: 1/6 conf remove 3
+    messages:
+      2->1 append-resp term=1 index=6
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=6
+    committed: 1/6 conf remove 3
+    messages:
+      3->1 append-resp term=1 index=6
+  > 4 handling Ready
+    hard state: term=1 vote=0 commit=6
+    committed: 1/6 conf remove 3
+    messages:
+      4->1 append-resp term=1 index=6
+  > delivering messages to 1
+    2->1 append-resp term=1 index=6
+    3->1 append-resp term=1 index=6
+    4->1 append-resp term=1 index=6
 > assert-status 1 voters=1,2,4
   ok: 1 voters=1,2,4
 > assert-status 2 voters=1,2,4
   ok: 2 voters=1,2,4
 > propose 1 b
-  proposed "b" at 1/6
+  proposed "b" at 1/7
 > stabilize
   > 1 handling Ready
-    entries: 1/6 normal "b"
+    entries: 1/7 normal "b"
     must sync
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=5 commit=5 entries=[1/6 normal "b"]
-      1->4 append term=1 logTerm=1 index=5 commit=5 entries=[1/6 normal "b"]
+      1->2 append term=1 logTerm=1 index=6 commit=6 entries=[1/7 normal "b"]
+      1->4 append term=1 logTerm=1 index=6 commit=6 entries=[1/7 normal "b"]
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=5 commit=5 entries=[1/6 normal "b"]
+    1->2 append term=1 logTerm=1 index=6 commit=6 entries=[1/7 normal "b"]
   > delivering messages to 4
-    1->4 append term=1 logTerm=1 index=5 commit=5 entries=[1/6 normal "b"]
+    1->4 append term=1 logTerm=1 index=6 commit=6 entries=[1/7 normal "b"]
   > 2 handling Ready
-    entries: 1/6 normal "b"
+    entries: 1/7 normal "b"
     must sync
     messages:
-      2->1 append-resp term=1 index=6
+      2->1 append-resp term=1 index=7
   > 4 handling Ready
-    entries: 1/6 normal "b"
+    entries: 1/7 normal "b"
     must sync
     messages:
-      4->1 append-resp term=1 index=6
+      4->1 append-resp term=1 index=7
   > delivering messages to 1
-    2->1 append-resp term=1 index=6
-    4->1 append-resp term=1 index=6
+    2->1 append-resp term=1 index=7
+    4->1 append-resp term=1 index=7
   > 1 handling Ready
-    hard state: term=1 vote=1 commit=6
-    committed: 1/6 normal "b"
+    hard state: term=1 vote=1 commit=7
+    committed: 1/7 normal "b"
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=6 commit=6
-      1->4 append term=1 logTerm=1 index=6 commit=6
+      1->2 append term=1 logTerm=1 index=7 commit=7
+      1->4 append term=1 logTerm=1 index=7 commit=7
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=6 commit=6
+    1->2 append term=1 logTerm=1 index=7 commit=7
   > delivering messages to 4
-    1->4 append term=1 logTerm=1 index=6 commit=6
+    1->4 append term=1 logTerm=1 index=7 commit=7
   > 2 handling Ready
-    hard state: term=1 vote=1 commit=6
-    committed: 1/6 normal "b"
+    hard state: term=1 vote=1 commit=7
+    committed: 1/7 normal "b"
     messages:
-      2->1 append-resp term=1 index=6
+      2->1 append-resp term=1 index=7
   > 4 handling Ready
-    hard state: term=1 vote=0 commit=6
-    committed: 1/6 normal "b"
+    hard state: term=1 vote=0 commit=7
+    committed: 1/7 normal "b"
     messages:
-      4->1 append-resp term=1 index=6
+      4->1 append-resp term=1 index=7
   > delivering messages to 1
-    2->1 append-resp term=1 index=6
-    4->1 append-resp term=1 index=6
+    2->1 append-resp term=1 index=7
+    4->1 append-resp term=1 index=7
 > assert-applied 4 a b
   ok: 4 applied: a b
 # The leader removes itself: it steps down when the change is applied, and 2 and 4 elect a
 # new leader among themselves.
 > propose-conf-change 1 remove 1
-  proposed remove 1 at 1/7
+  proposed remove 1 at 1/8
 > stabilize
   > 1 handling Ready
-    entries: 1/7 conf remove 1
+    entries: 1/8 conf remove 1
     must sync
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=6 commit=6 entries=[1/7 conf remove 1]
-      1->4 append term=1 logTerm=1 index=6 commit=6 entries=[1/7 conf remove 1]
+      1->2 append term=1 logTerm=1 index=7 commit=7 entries=[1/8 conf remove 1]
+      1->4 append term=1 logTerm=1 index=7 commit=7 entries=[1/8 conf remove 1]
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=6 commit=6 entries=[1/7 conf remove 1]
+    1->2 append term=1 logTerm=1 index=7 commit=7 entries=[1/8 conf remove 1]
   > delivering messages to 4
-    1->4 append term=1 logTerm=1 index=6 commit=6 entries=[1/7 conf remove 1]
+    1->4 append term=1 logTerm=1 index=7 commit=7 entries=[1/8 conf remove 1]
   > 2 handling Ready
-    entries: 1/7 conf remove 1
+    entries: 1/8 conf remove 1
     must sync
     messages:
-      2->1 append-resp term=1 index=7
+      2->1 append-resp term=1 index=8
   > 4 handling Ready
-    entries: 1/7 conf remove 1
+    entries: 1/8 conf remove 1
     must sync
     messages:
-      4->1 append-resp term=1 index=7
+      4->1 append-resp term=1 index=8
   > delivering messages to 1
-    2->1 append-resp term=1 index=7
-    4->1 append-resp term=1 index=7
+    2->1 append-resp term=1 index=8
+    4->1 append-resp term=1 index=8
   > 1 handling Ready
-    hard state: term=1 vote=1 commit=7
-    committed: 1/7 conf remove 1
+    hard state: term=1 vote=1 commit=8
+    committed: 1/8 conf remove 1
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=7 commit=7
-      1->4 append term=1 logTerm=1 index=7 commit=7
+      1->2 append term=1 logTerm=1 index=8 commit=8
+      1->4 append term=1 logTerm=1 index=8 commit=8
     1 became follower at term 1
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=7 commit=7
+    1->2 append term=1 logTerm=1 index=8 commit=8
   > delivering messages to 4
-    1->4 append term=1 logTerm=1 index=7 commit=7
+    1->4 append term=1 logTerm=1 index=8 commit=8
   > 1 handling Ready
     soft state: role=follower leader=0
   > 2 handling Ready
-    hard state: term=1 vote=1 commit=7
-    committed: 1/7 conf remove 1
+    hard state: term=1 vote=1 commit=8
+    committed: 1/8 conf remove 1
     messages:
-      2->1 append-resp term=1 index=7
+      2->1 append-resp term=1 index=8
   > 4 handling Ready
-    hard state: term=1 vote=0 commit=7
-    committed: 1/7 conf remove 1
+    hard state: term=1 vote=0 commit=8
+    committed: 1/8 conf remove 1
     messages:
-      4->1 append-resp term=1 index=7
+      4->1 append-resp term=1 index=8
   > delivering messages to 1
-    2->1 append-resp term=1 index=7
-    4->1 append-resp term=1 index=7
+    2->1 append-resp term=1 index=8
+    4->1 append-resp term=1 index=8
 > assert-status 1 role=follower
   ok: 1 role=follower
 > assert-status 2 voters=2,4
@@ -3012,9 +3381,9 @@ exports[`test/raft-interaction.test.ts > TAP > membership > trace 1`] = `
   > 2 handling Ready
     soft state: role=pre-candidate leader=0
     messages:
-      2->4 pre-vote term=2 logTerm=1 index=7
+      2->4 pre-vote term=2 logTerm=1 index=8
   > delivering messages to 4
-    2->4 pre-vote term=2 logTerm=1 index=7
+    2->4 pre-vote term=2 logTerm=1 index=8
 > tick-election 4
   4 became pre-candidate at term 1
   4 ticked 10 times
@@ -3022,9 +3391,9 @@ exports[`test/raft-interaction.test.ts > TAP > membership > trace 1`] = `
   > 4 handling Ready
     soft state: role=pre-candidate leader=0
     messages:
-      4->2 pre-vote term=2 logTerm=1 index=7
+      4->2 pre-vote term=2 logTerm=1 index=8
   > delivering messages to 2
-    4->2 pre-vote term=2 logTerm=1 index=7
+    4->2 pre-vote term=2 logTerm=1 index=8
   > 2 handling Ready
     messages:
       2->4 pre-vote-resp term=2
@@ -3033,16 +3402,16 @@ exports[`test/raft-interaction.test.ts > TAP > membership > trace 1`] = `
       4 became candidate at term 2
   > 4 handling Ready
     soft state: role=candidate leader=0
-    hard state: term=2 vote=4 commit=7
+    hard state: term=2 vote=4 commit=8
     must sync
     messages:
-      4->2 vote term=2 logTerm=1 index=7 transfer
+      4->2 vote term=2 logTerm=1 index=8
   > delivering messages to 2
-    4->2 vote term=2 logTerm=1 index=7 transfer
+    4->2 vote term=2 logTerm=1 index=8
       2 became follower at term 2
   > 2 handling Ready
     soft state: role=follower leader=0
-    hard state: term=2 vote=4 commit=7
+    hard state: term=2 vote=4 commit=8
     must sync
     messages:
       2->4 vote-resp term=2
@@ -3051,50 +3420,15 @@ exports[`test/raft-interaction.test.ts > TAP > membership > trace 1`] = `
       4 became leader at term 2
   > 4 handling Ready
     soft state: role=leader leader=4
-    entries: 2/8 normal ""
+    entries: 2/9 normal ""
     must sync
     leader messages (sent in parallel with the leader's own write):
-      4->2 append term=2 logTerm=1 index=7 commit=7 entries=[2/8 normal ""]
+      4->2 append term=2 logTerm=1 index=8 commit=8 entries=[2/9 normal ""]
   > delivering messages to 2
-    4->2 append term=2 logTerm=1 index=7 commit=7 entries=[2/8 normal ""]
+    4->2 append term=2 logTerm=1 index=8 commit=8 entries=[2/9 normal ""]
   > 2 handling Ready
     soft state: role=follower leader=4
-    entries: 2/8 normal ""
-    must sync
-    messages:
-      2->4 append-resp term=2 index=8
-  > delivering messages to 4
-    2->4 append-resp term=2 index=8
-  > 4 handling Ready
-    hard state: term=2 vote=4 commit=8
-    committed: 2/8 normal ""
-    leader messages (sent in parallel with the leader's own write):
-      4->2 append term=2 logTerm=2 index=8 commit=8
-  > delivering messages to 2
-    4->2 append term=2 logTerm=2 index=8 commit=8
-  > 2 handling Ready
-    hard state: term=2 vote=4 commit=8
-    committed: 2/8 normal ""
-    messages:
-      2->4 append-resp term=2 index=8
-  > delivering messages to 4
-    2->4 append-resp term=2 index=8
-> assert-status 4 role=leader term=2 voters=2,4
-  ok: 4 role=leader
-  ok: 4 term=2
-  ok: 4 voters=2,4
-> propose 4 c
-  proposed "c" at 2/9
-> stabilize 2 4
-  > 4 handling Ready
-    entries: 2/9 normal "c"
-    must sync
-    leader messages (sent in parallel with the leader's own write):
-      4->2 append term=2 logTerm=2 index=8 commit=8 entries=[2/9 normal "c"]
-  > delivering messages to 2
-    4->2 append term=2 logTerm=2 index=8 commit=8 entries=[2/9 normal "c"]
-  > 2 handling Ready
-    entries: 2/9 normal "c"
+    entries: 2/9 normal ""
     must sync
     messages:
       2->4 append-resp term=2 index=9
@@ -3102,18 +3436,53 @@ exports[`test/raft-interaction.test.ts > TAP > membership > trace 1`] = `
     2->4 append-resp term=2 index=9
   > 4 handling Ready
     hard state: term=2 vote=4 commit=9
-    committed: 2/9 normal "c"
+    committed: 2/9 normal ""
     leader messages (sent in parallel with the leader's own write):
       4->2 append term=2 logTerm=2 index=9 commit=9
   > delivering messages to 2
     4->2 append term=2 logTerm=2 index=9 commit=9
   > 2 handling Ready
     hard state: term=2 vote=4 commit=9
-    committed: 2/9 normal "c"
+    committed: 2/9 normal ""
     messages:
       2->4 append-resp term=2 index=9
   > delivering messages to 4
     2->4 append-resp term=2 index=9
+> assert-status 4 role=leader term=2 voters=2,4
+  ok: 4 role=leader
+  ok: 4 term=2
+  ok: 4 voters=2,4
+> propose 4 c
+  proposed "c" at 2/10
+> stabilize 2 4
+  > 4 handling Ready
+    entries: 2/10 normal "c"
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      4->2 append term=2 logTerm=2 index=9 commit=9 entries=[2/10 normal "c"]
+  > delivering messages to 2
+    4->2 append term=2 logTerm=2 index=9 commit=9 entries=[2/10 normal "c"]
+  > 2 handling Ready
+    entries: 2/10 normal "c"
+    must sync
+    messages:
+      2->4 append-resp term=2 index=10
+  > delivering messages to 4
+    2->4 append-resp term=2 index=10
+  > 4 handling Ready
+    hard state: term=2 vote=4 commit=10
+    committed: 2/10 normal "c"
+    leader messages (sent in parallel with the leader's own write):
+      4->2 append term=2 logTerm=2 index=10 commit=10
+  > delivering messages to 2
+    4->2 append term=2 logTerm=2 index=10 commit=10
+  > 2 handling Ready
+    hard state: term=2 vote=4 commit=10
+    committed: 2/10 normal "c"
+    messages:
+      2->4 append-resp term=2 index=10
+  > delivering messages to 4
+    2->4 append-resp term=2 index=10
 > assert-applied 4 a b c
   ok: 4 applied: a b c
 
@@ -3123,21 +3492,35 @@ exports[`test/raft-interaction.test.ts > TAP > prevote > trace 1`] = `
 # PreVote (Raft thesis 9.6): a node cut off from the cluster times out again and again, but its
 # pre-votes never win, so its term does not grow; when it rejoins it cannot depose the leader.
 > add-nodes 3
-  1: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-  2: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-  3: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
+  1: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  2: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  3: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
 > campaign 1
   1 became pre-candidate at term 0
 > stabilize
   > 1 handling Ready
     soft state: role=pre-candidate leader=0
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
     messages:
-      1->2 pre-vote term=1 logTerm=0 index=0
-      1->3 pre-vote term=1 logTerm=0 index=0
+      1->2 pre-vote term=1 logTerm=0 index=1
+      1->3 pre-vote term=1 logTerm=0 index=1
+  > 2 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+  > 3 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
   > delivering messages to 2
-    1->2 pre-vote term=1 logTerm=0 index=0
+    1->2 pre-vote term=1 logTerm=0 index=1
   > delivering messages to 3
-    1->3 pre-vote term=1 logTerm=0 index=0
+    1->3 pre-vote term=1 logTerm=0 index=1
   > 2 handling Ready
     messages:
       2->1 pre-vote-resp term=1
@@ -3150,24 +3533,24 @@ exports[`test/raft-interaction.test.ts > TAP > prevote > trace 1`] = `
     3->1 pre-vote-resp term=1
   > 1 handling Ready
     soft state: role=candidate leader=0
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
-      1->2 vote term=1 logTerm=0 index=0 transfer
-      1->3 vote term=1 logTerm=0 index=0 transfer
+      1->2 vote term=1 logTerm=0 index=1
+      1->3 vote term=1 logTerm=0 index=1
   > delivering messages to 2
-    1->2 vote term=1 logTerm=0 index=0 transfer
+    1->2 vote term=1 logTerm=0 index=1
       2 moved to term 1 as follower
   > delivering messages to 3
-    1->3 vote term=1 logTerm=0 index=0 transfer
+    1->3 vote term=1 logTerm=0 index=1
       3 moved to term 1 as follower
   > 2 handling Ready
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
       2->1 vote-resp term=1
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
       3->1 vote-resp term=1
@@ -3177,86 +3560,86 @@ exports[`test/raft-interaction.test.ts > TAP > prevote > trace 1`] = `
     3->1 vote-resp term=1
   > 1 handling Ready
     soft state: role=leader leader=1
-    entries: 1/1 normal ""
+    entries: 1/2 normal ""
     must sync
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
-      1->3 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+      1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+      1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > delivering messages to 2
-    1->2 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+    1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > delivering messages to 3
-    1->3 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+    1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > 2 handling Ready
     soft state: role=follower leader=1
-    entries: 1/1 normal ""
+    entries: 1/2 normal ""
     must sync
     messages:
-      2->1 append-resp term=1 index=1
+      2->1 append-resp term=1 index=2
   > 3 handling Ready
     soft state: role=follower leader=1
-    entries: 1/1 normal ""
+    entries: 1/2 normal ""
     must sync
     messages:
-      3->1 append-resp term=1 index=1
+      3->1 append-resp term=1 index=2
   > delivering messages to 1
-    2->1 append-resp term=1 index=1
-    3->1 append-resp term=1 index=1
+    2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
   > 1 handling Ready
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=1 commit=1
+      1->2 append term=1 logTerm=1 index=2 commit=2
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=1 commit=1
+    1->2 append term=1 logTerm=1 index=2 commit=2
   > 2 handling Ready
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
     messages:
-      2->1 append-resp term=1 index=1
+      2->1 append-resp term=1 index=2
   > delivering messages to 1
-    2->1 append-resp term=1 index=1
+    2->1 append-resp term=1 index=2
 > assert-status 1 role=leader term=1
   ok: 1 role=leader
   ok: 1 term=1
 > partition 1 2 | 3
   partitioned: {1 2} {3}
 > propose 1 during-partition
-  proposed "during-partition" at 1/2
+  proposed "during-partition" at 1/3
 > stabilize
   > 1 handling Ready
-    entries: 1/2 normal "during-partition"
+    entries: 1/3 normal "during-partition"
     must sync
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "during-partition"]
-      1->3 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "during-partition"] DROPPED (partition)
+      1->2 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "during-partition"]
+      1->3 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "during-partition"] DROPPED (partition)
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "during-partition"]
+    1->2 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "during-partition"]
   > 2 handling Ready
-    entries: 1/2 normal "during-partition"
+    entries: 1/3 normal "during-partition"
     must sync
     messages:
-      2->1 append-resp term=1 index=2
+      2->1 append-resp term=1 index=3
   > delivering messages to 1
-    2->1 append-resp term=1 index=2
+    2->1 append-resp term=1 index=3
   > 1 handling Ready
-    hard state: term=1 vote=1 commit=2
-    committed: 1/2 normal "during-partition"
+    hard state: term=1 vote=1 commit=3
+    committed: 1/3 normal "during-partition"
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=2 commit=2
-      1->3 append term=1 logTerm=1 index=2 commit=2 DROPPED (partition)
+      1->2 append term=1 logTerm=1 index=3 commit=3
+      1->3 append term=1 logTerm=1 index=3 commit=3 DROPPED (partition)
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=2 commit=2
+    1->2 append term=1 logTerm=1 index=3 commit=3
   > 2 handling Ready
-    hard state: term=1 vote=1 commit=2
-    committed: 1/2 normal "during-partition"
+    hard state: term=1 vote=1 commit=3
+    committed: 1/3 normal "during-partition"
     messages:
-      2->1 append-resp term=1 index=2
+      2->1 append-resp term=1 index=3
   > delivering messages to 1
-    2->1 append-resp term=1 index=2
-> assert-status 1 commit=2
-  ok: 1 commit=2
-> assert-status 3 last=1
-  ok: 3 last=1
+    2->1 append-resp term=1 index=3
+> assert-status 1 commit=3
+  ok: 1 commit=3
+> assert-status 3 last=2
+  ok: 3 last=2
 # Node 3 times out twice: each time a pre-candidate at term 1, never a candidate.
 > tick-election 3
   3 became pre-candidate at term 1
@@ -3265,15 +3648,15 @@ exports[`test/raft-interaction.test.ts > TAP > prevote > trace 1`] = `
   > 3 handling Ready
     soft state: role=pre-candidate leader=0
     messages:
-      3->1 pre-vote term=2 logTerm=1 index=1 DROPPED (partition)
-      3->2 pre-vote term=2 logTerm=1 index=1 DROPPED (partition)
+      3->1 pre-vote term=2 logTerm=1 index=2 DROPPED (partition)
+      3->2 pre-vote term=2 logTerm=1 index=2 DROPPED (partition)
 > tick-election 3
   3 ticked 20 times
 > stabilize
   > 3 handling Ready
     messages:
-      3->1 pre-vote term=2 logTerm=1 index=1 DROPPED (partition)
-      3->2 pre-vote term=2 logTerm=1 index=1 DROPPED (partition)
+      3->1 pre-vote term=2 logTerm=1 index=2 DROPPED (partition)
+      3->2 pre-vote term=2 logTerm=1 index=2 DROPPED (partition)
 > assert-status 3 role=pre-candidate term=1
   ok: 3 role=pre-candidate
   ok: 3 term=1
@@ -3286,12 +3669,12 @@ exports[`test/raft-interaction.test.ts > TAP > prevote > trace 1`] = `
 > stabilize
   > 3 handling Ready
     messages:
-      3->1 pre-vote term=2 logTerm=1 index=1
-      3->2 pre-vote term=2 logTerm=1 index=1
+      3->1 pre-vote term=2 logTerm=1 index=2
+      3->2 pre-vote term=2 logTerm=1 index=2
   > delivering messages to 1
-    3->1 pre-vote term=2 logTerm=1 index=1
+    3->1 pre-vote term=2 logTerm=1 index=2
   > delivering messages to 2
-    3->2 pre-vote term=2 logTerm=1 index=1
+    3->2 pre-vote term=2 logTerm=1 index=2
 > assert-status 1 role=leader term=1
   ok: 1 role=leader
   ok: 1 term=1
@@ -3305,20 +3688,20 @@ exports[`test/raft-interaction.test.ts > TAP > prevote > trace 1`] = `
 > stabilize
   > 1 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      1->2 heartbeat term=1 commit=2 readSeq=1
-      1->3 heartbeat term=1 commit=1 readSeq=1
+      1->2 heartbeat term=1 commit=3 readSeq=1
+      1->3 heartbeat term=1 commit=2 readSeq=1
   > delivering messages to 2
-    1->2 heartbeat term=1 commit=2 readSeq=1
+    1->2 heartbeat term=1 commit=3 readSeq=1
   > delivering messages to 3
-    1->3 heartbeat term=1 commit=1 readSeq=1
+    1->3 heartbeat term=1 commit=2 readSeq=1
       3 became follower at term 1
   > 2 handling Ready
     messages:
       2->1 heartbeat-resp term=1 readSeq=1
   > 3 handling Ready
     soft state: role=follower leader=1
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
     messages:
       3->1 heartbeat-resp term=1 readSeq=1
   > delivering messages to 1
@@ -3326,33 +3709,33 @@ exports[`test/raft-interaction.test.ts > TAP > prevote > trace 1`] = `
     3->1 heartbeat-resp term=1 readSeq=1
   > 1 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      1->3 append term=1 logTerm=1 index=2 commit=2
+      1->3 append term=1 logTerm=1 index=3 commit=3
   > delivering messages to 3
-    1->3 append term=1 logTerm=1 index=2 commit=2
+    1->3 append term=1 logTerm=1 index=3 commit=3
   > 3 handling Ready
     messages:
-      3->1 append-resp term=1 logTerm=1 index=2 reject rejectHint=1
+      3->1 append-resp term=1 logTerm=1 index=3 reject rejectHint=2
   > delivering messages to 1
-    3->1 append-resp term=1 logTerm=1 index=2 reject rejectHint=1
+    3->1 append-resp term=1 logTerm=1 index=3 reject rejectHint=2
   > 1 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      1->3 append term=1 logTerm=1 index=1 commit=2 entries=[1/2 normal "during-partition"]
+      1->3 append term=1 logTerm=1 index=2 commit=3 entries=[1/3 normal "during-partition"]
   > delivering messages to 3
-    1->3 append term=1 logTerm=1 index=1 commit=2 entries=[1/2 normal "during-partition"]
+    1->3 append term=1 logTerm=1 index=2 commit=3 entries=[1/3 normal "during-partition"]
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=2
-    entries: 1/2 normal "during-partition"
-    committed: 1/2 normal "during-partition"
+    hard state: term=1 vote=1 commit=3
+    entries: 1/3 normal "during-partition"
+    committed: 1/3 normal "during-partition"
     must sync
     messages:
-      3->1 append-resp term=1 index=2
+      3->1 append-resp term=1 index=3
   > delivering messages to 1
-    3->1 append-resp term=1 index=2
-> assert-status 3 role=follower term=1 leader=1 commit=2
+    3->1 append-resp term=1 index=3
+> assert-status 3 role=follower term=1 leader=1 commit=3
   ok: 3 role=follower
   ok: 3 term=1
   ok: 3 leader=1
-  ok: 3 commit=2
+  ok: 3 commit=3
 > assert-applied 3 during-partition
   ok: 3 applied: during-partition
 
@@ -3363,32 +3746,44 @@ exports[`test/raft-interaction.test.ts > TAP > prevote-off > trace 1`] = `
 # term every time it times out, and when it rejoins its vote request deposes the healthy
 # leader, which costs the cluster an election.
 > add-nodes 3 prevote=false checkquorum=false
-  1: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-  2: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-  3: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
+  1: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  2: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  3: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
 > campaign 1
   1 became candidate at term 1
 > stabilize
   > 1 handling Ready
     soft state: role=candidate leader=0
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
     must sync
     messages:
-      1->2 vote term=1 logTerm=0 index=0
-      1->3 vote term=1 logTerm=0 index=0
+      1->2 vote term=1 logTerm=0 index=1
+      1->3 vote term=1 logTerm=0 index=1
+  > 2 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+  > 3 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
   > delivering messages to 2
-    1->2 vote term=1 logTerm=0 index=0
+    1->2 vote term=1 logTerm=0 index=1
       2 moved to term 1 as follower
   > delivering messages to 3
-    1->3 vote term=1 logTerm=0 index=0
+    1->3 vote term=1 logTerm=0 index=1
       3 moved to term 1 as follower
   > 2 handling Ready
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
       2->1 vote-resp term=1
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
       3->1 vote-resp term=1
@@ -3398,44 +3793,44 @@ exports[`test/raft-interaction.test.ts > TAP > prevote-off > trace 1`] = `
     3->1 vote-resp term=1
   > 1 handling Ready
     soft state: role=leader leader=1
-    entries: 1/1 normal ""
+    entries: 1/2 normal ""
     must sync
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
-      1->3 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+      1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+      1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > delivering messages to 2
-    1->2 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+    1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > delivering messages to 3
-    1->3 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+    1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > 2 handling Ready
     soft state: role=follower leader=1
-    entries: 1/1 normal ""
+    entries: 1/2 normal ""
     must sync
     messages:
-      2->1 append-resp term=1 index=1
+      2->1 append-resp term=1 index=2
   > 3 handling Ready
     soft state: role=follower leader=1
-    entries: 1/1 normal ""
+    entries: 1/2 normal ""
     must sync
     messages:
-      3->1 append-resp term=1 index=1
+      3->1 append-resp term=1 index=2
   > delivering messages to 1
-    2->1 append-resp term=1 index=1
-    3->1 append-resp term=1 index=1
+    2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
   > 1 handling Ready
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=1 commit=1
+      1->2 append term=1 logTerm=1 index=2 commit=2
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=1 commit=1
+    1->2 append term=1 logTerm=1 index=2 commit=2
   > 2 handling Ready
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
     messages:
-      2->1 append-resp term=1 index=1
+      2->1 append-resp term=1 index=2
   > delivering messages to 1
-    2->1 append-resp term=1 index=1
+    2->1 append-resp term=1 index=2
 > assert-status 1 role=leader term=1
   ok: 1 role=leader
   ok: 1 term=1
@@ -3447,21 +3842,21 @@ exports[`test/raft-interaction.test.ts > TAP > prevote-off > trace 1`] = `
 > stabilize
   > 3 handling Ready
     soft state: role=candidate leader=0
-    hard state: term=2 vote=3 commit=0
+    hard state: term=2 vote=3 commit=1
     must sync
     messages:
-      3->1 vote term=2 logTerm=1 index=1 DROPPED (partition)
-      3->2 vote term=2 logTerm=1 index=1 DROPPED (partition)
+      3->1 vote term=2 logTerm=1 index=2 DROPPED (partition)
+      3->2 vote term=2 logTerm=1 index=2 DROPPED (partition)
 > tick-election 3
   3 moved to term 3 as candidate
   3 ticked 19 times
 > stabilize
   > 3 handling Ready
-    hard state: term=3 vote=3 commit=0
+    hard state: term=3 vote=3 commit=1
     must sync
     messages:
-      3->1 vote term=3 logTerm=1 index=1 DROPPED (partition)
-      3->2 vote term=3 logTerm=1 index=1 DROPPED (partition)
+      3->1 vote term=3 logTerm=1 index=2 DROPPED (partition)
+      3->2 vote term=3 logTerm=1 index=2 DROPPED (partition)
 > assert-status 3 role=candidate term=3
   ok: 3 role=candidate
   ok: 3 term=3
@@ -3472,26 +3867,26 @@ exports[`test/raft-interaction.test.ts > TAP > prevote-off > trace 1`] = `
   3 ticked 14 times
 > stabilize
   > 3 handling Ready
-    hard state: term=4 vote=3 commit=0
+    hard state: term=4 vote=3 commit=1
     must sync
     messages:
-      3->1 vote term=4 logTerm=1 index=1
-      3->2 vote term=4 logTerm=1 index=1
+      3->1 vote term=4 logTerm=1 index=2
+      3->2 vote term=4 logTerm=1 index=2
   > delivering messages to 1
-    3->1 vote term=4 logTerm=1 index=1
+    3->1 vote term=4 logTerm=1 index=2
       1 became follower at term 4
   > delivering messages to 2
-    3->2 vote term=4 logTerm=1 index=1
+    3->2 vote term=4 logTerm=1 index=2
       2 moved to term 4 as follower
   > 1 handling Ready
     soft state: role=follower leader=0
-    hard state: term=4 vote=3 commit=1
+    hard state: term=4 vote=3 commit=2
     must sync
     messages:
       1->3 vote-resp term=4
   > 2 handling Ready
     soft state: role=follower leader=0
-    hard state: term=4 vote=3 commit=1
+    hard state: term=4 vote=3 commit=2
     must sync
     messages:
       2->3 vote-resp term=4
@@ -3501,74 +3896,89 @@ exports[`test/raft-interaction.test.ts > TAP > prevote-off > trace 1`] = `
     2->3 vote-resp term=4
   > 3 handling Ready
     soft state: role=leader leader=3
-    entries: 4/2 normal ""
+    entries: 4/3 normal ""
     must sync
     leader messages (sent in parallel with the leader's own write):
-      3->1 append term=4 logTerm=1 index=1 commit=0 entries=[4/2 normal ""]
-      3->2 append term=4 logTerm=1 index=1 commit=0 entries=[4/2 normal ""]
+      3->1 append term=4 logTerm=1 index=2 commit=1 entries=[4/3 normal ""]
+      3->2 append term=4 logTerm=1 index=2 commit=1 entries=[4/3 normal ""]
   > delivering messages to 1
-    3->1 append term=4 logTerm=1 index=1 commit=0 entries=[4/2 normal ""]
+    3->1 append term=4 logTerm=1 index=2 commit=1 entries=[4/3 normal ""]
   > delivering messages to 2
-    3->2 append term=4 logTerm=1 index=1 commit=0 entries=[4/2 normal ""]
+    3->2 append term=4 logTerm=1 index=2 commit=1 entries=[4/3 normal ""]
   > 1 handling Ready
     soft state: role=follower leader=3
-    entries: 4/2 normal ""
+    entries: 4/3 normal ""
     must sync
     messages:
-      1->3 append-resp term=4 index=2
+      1->3 append-resp term=4 index=3
   > 2 handling Ready
     soft state: role=follower leader=3
-    entries: 4/2 normal ""
+    entries: 4/3 normal ""
     must sync
     messages:
-      2->3 append-resp term=4 index=2
+      2->3 append-resp term=4 index=3
   > delivering messages to 3
-    1->3 append-resp term=4 index=2
-    2->3 append-resp term=4 index=2
+    1->3 append-resp term=4 index=3
+    2->3 append-resp term=4 index=3
   > 3 handling Ready
-    hard state: term=4 vote=3 commit=2
-    committed: 1/1 normal "", 4/2 normal ""
+    hard state: term=4 vote=3 commit=3
+    committed: 1/2 normal "", 4/3 normal ""
     leader messages (sent in parallel with the leader's own write):
-      3->1 append term=4 logTerm=4 index=2 commit=2
+      3->1 append term=4 logTerm=4 index=3 commit=3
   > delivering messages to 1
-    3->1 append term=4 logTerm=4 index=2 commit=2
+    3->1 append term=4 logTerm=4 index=3 commit=3
   > 1 handling Ready
-    hard state: term=4 vote=3 commit=2
-    committed: 4/2 normal ""
+    hard state: term=4 vote=3 commit=3
+    committed: 4/3 normal ""
     messages:
-      1->3 append-resp term=4 index=2
+      1->3 append-resp term=4 index=3
   > delivering messages to 3
-    1->3 append-resp term=4 index=2
+    1->3 append-resp term=4 index=3
 # Node 1 saw term 4 and stepped down; 3's log was not behind, so a new election follows.
 > assert-status 1 term=4
   ok: 1 term=4
 > raft-state
-  1: follower term=4 leader=3 commit=2 last=2 voters=1,2,3 learners=-
-  2: follower term=4 leader=3 commit=1 last=2 voters=1,2,3 learners=-
-  3: leader term=4 leader=3 commit=2 last=2 voters=1,2,3 learners=-
+  1: follower term=4 leader=3 commit=3 last=3 voters=1,2,3 learners=-
+  2: follower term=4 leader=3 commit=2 last=3 voters=1,2,3 learners=-
+  3: leader term=4 leader=3 commit=3 last=3 voters=1,2,3 learners=-
 
 `
 
-exports[`test/raft-interaction.test.ts > TAP > snapshot > trace 1`] = `
-# Snapshot catch-up: a follower that is behind the leader's compacted log receives a snapshot
-# of the state machine instead of entries, then goes on with normal appends. A restart
-# recovers from the persisted snapshot plus the entries after it.
+exports[`test/raft-interaction.test.ts > TAP > prevote-vote-respects-lease > trace 1`] = `
+# After winning a pre-vote, a candidate's real vote requests are ordinary ones: only a
+# leadership transfer's override CheckQuorum's lease. So a member that granted the pre-vote but
+# has since heard from the leader again, and the healthy leader itself, ignore them, and the
+# leader stays. (Found by this script: the vote after a pre-vote used to carry \`transfer\`.)
 > add-nodes 3
-  1: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-  2: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-  3: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
+  1: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  2: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  3: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
 > campaign 1
   1 became pre-candidate at term 0
 > stabilize
   > 1 handling Ready
     soft state: role=pre-candidate leader=0
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
     messages:
-      1->2 pre-vote term=1 logTerm=0 index=0
-      1->3 pre-vote term=1 logTerm=0 index=0
+      1->2 pre-vote term=1 logTerm=0 index=1
+      1->3 pre-vote term=1 logTerm=0 index=1
+  > 2 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+  > 3 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
   > delivering messages to 2
-    1->2 pre-vote term=1 logTerm=0 index=0
+    1->2 pre-vote term=1 logTerm=0 index=1
   > delivering messages to 3
-    1->3 pre-vote term=1 logTerm=0 index=0
+    1->3 pre-vote term=1 logTerm=0 index=1
   > 2 handling Ready
     messages:
       2->1 pre-vote-resp term=1
@@ -3581,24 +3991,24 @@ exports[`test/raft-interaction.test.ts > TAP > snapshot > trace 1`] = `
     3->1 pre-vote-resp term=1
   > 1 handling Ready
     soft state: role=candidate leader=0
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
-      1->2 vote term=1 logTerm=0 index=0 transfer
-      1->3 vote term=1 logTerm=0 index=0 transfer
+      1->2 vote term=1 logTerm=0 index=1
+      1->3 vote term=1 logTerm=0 index=1
   > delivering messages to 2
-    1->2 vote term=1 logTerm=0 index=0 transfer
+    1->2 vote term=1 logTerm=0 index=1
       2 moved to term 1 as follower
   > delivering messages to 3
-    1->3 vote term=1 logTerm=0 index=0 transfer
+    1->3 vote term=1 logTerm=0 index=1
       3 moved to term 1 as follower
   > 2 handling Ready
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
       2->1 vote-resp term=1
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=0
+    hard state: term=1 vote=1 commit=1
     must sync
     messages:
       3->1 vote-resp term=1
@@ -3608,95 +4018,593 @@ exports[`test/raft-interaction.test.ts > TAP > snapshot > trace 1`] = `
     3->1 vote-resp term=1
   > 1 handling Ready
     soft state: role=leader leader=1
-    entries: 1/1 normal ""
+    entries: 1/2 normal ""
     must sync
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
-      1->3 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+      1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+      1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > delivering messages to 2
-    1->2 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+    1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > delivering messages to 3
-    1->3 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
+    1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
   > 2 handling Ready
     soft state: role=follower leader=1
-    entries: 1/1 normal ""
+    entries: 1/2 normal ""
     must sync
     messages:
-      2->1 append-resp term=1 index=1
+      2->1 append-resp term=1 index=2
   > 3 handling Ready
     soft state: role=follower leader=1
-    entries: 1/1 normal ""
+    entries: 1/2 normal ""
     must sync
     messages:
-      3->1 append-resp term=1 index=1
+      3->1 append-resp term=1 index=2
   > delivering messages to 1
-    2->1 append-resp term=1 index=1
-    3->1 append-resp term=1 index=1
+    2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
   > 1 handling Ready
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=1 commit=1
+      1->2 append term=1 logTerm=1 index=2 commit=2
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=1 commit=1
+    1->2 append term=1 logTerm=1 index=2 commit=2
+  > 2 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    messages:
+      2->1 append-resp term=1 index=2
+  > delivering messages to 1
+    2->1 append-resp term=1 index=2
+> assert-status 1 role=leader term=1
+  ok: 1 role=leader
+  ok: 1 term=1
+> assert-status 2 role=follower term=1 leader=1
+  ok: 2 role=follower
+  ok: 2 term=1
+  ok: 2 leader=1
+# 2 and 3 miss the leader's heartbeats for an election timeout (their leases on it run out).
+> tick 2 10
+  2 ticked 10 times
+> tick-election 3
+  3 became pre-candidate at term 1
+  3 ticked 17 times
+# 3's pre-vote: 2 grants (lease over, log as good); the one to 1 is lost.
+> process-ready 3
+  > 3 handling Ready
+    soft state: role=pre-candidate leader=0
+    messages:
+      3->1 pre-vote term=2 logTerm=1 index=2
+      3->2 pre-vote term=2 logTerm=1 index=2
+> deliver-msgs 2 drop=1
+  3->1 pre-vote term=2 logTerm=1 index=2 DROPPED (by the script)
+  3->2 pre-vote term=2 logTerm=1 index=2
+> process-ready 2
+  > 2 handling Ready
+    messages:
+      2->3 pre-vote-resp term=2
+> deliver-msgs 3
+  2->3 pre-vote-resp term=2
+    3 became candidate at term 2
+> assert-status 3 role=candidate term=2
+  ok: 3 role=candidate
+  ok: 3 term=2
+# Before 3's vote requests arrive, the leader's heartbeat reaches 2: 2 hears from its leader
+# again and is inside its lease.
+> tick-heartbeat 1
+  1 ticked 1 time
+> process-ready 1
+  > 1 handling Ready
+    leader messages (sent in parallel with the leader's own write):
+      1->2 heartbeat term=1 commit=2 readSeq=1
+      1->3 heartbeat term=1 commit=2 readSeq=1
+> deliver-msgs 2 drop=3
+  1->2 heartbeat term=1 commit=2 readSeq=1
+  1->3 heartbeat term=1 commit=2 readSeq=1 DROPPED (by the script)
+> process-ready 2
+  > 2 handling Ready
+    messages:
+      2->1 heartbeat-resp term=1 readSeq=1
+> deliver-msgs 1
+  2->1 heartbeat-resp term=1 readSeq=1
+> assert-status 2 leader=1
+  ok: 2 leader=1
+# Now 3's vote requests arrive at the leader and at 2.
+> process-ready 3
+  > 3 handling Ready
+    soft state: role=candidate leader=0
+    hard state: term=2 vote=3 commit=1
+    must sync
+    messages:
+      3->1 vote term=2 logTerm=1 index=2
+      3->2 vote term=2 logTerm=1 index=2
+> deliver-msgs 1 2
+  3->1 vote term=2 logTerm=1 index=2
+  3->2 vote term=2 logTerm=1 index=2
+> stabilize
+# 1 and 2 ignore a vote request inside their lease; 1 stays leader.
+> assert-status 1 role=leader term=1
+  ok: 1 role=leader
+  ok: 1 term=1
+> assert-status 2 role=follower term=1 leader=1
+  ok: 2 role=follower
+  ok: 2 term=1
+  ok: 2 leader=1
+
+`
+
+exports[`test/raft-interaction.test.ts > TAP > restart-compacted-leader > trace 1`] = `
+# A leader restarted from a compacted log has its snapshot's meta but not the snapshot itself.
+# When a follower needs one, the core asks for it (Ready.snapshotWanted) and the driver makes
+# one from its state machine with createSnapshot; the follower is then caught up with it.
+# (Found by this script: the core used to crash on an assertion here.)
+> add-nodes 3
+  1: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  2: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  3: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+> campaign 1
+  1 became pre-candidate at term 0
+> stabilize
+  > 1 handling Ready
+    soft state: role=pre-candidate leader=0
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+    messages:
+      1->2 pre-vote term=1 logTerm=0 index=1
+      1->3 pre-vote term=1 logTerm=0 index=1
+  > 2 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+  > 3 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+  > delivering messages to 2
+    1->2 pre-vote term=1 logTerm=0 index=1
+  > delivering messages to 3
+    1->3 pre-vote term=1 logTerm=0 index=1
+  > 2 handling Ready
+    messages:
+      2->1 pre-vote-resp term=1
+  > 3 handling Ready
+    messages:
+      3->1 pre-vote-resp term=1
+  > delivering messages to 1
+    2->1 pre-vote-resp term=1
+      1 became candidate at term 1
+    3->1 pre-vote-resp term=1
+  > 1 handling Ready
+    soft state: role=candidate leader=0
+    hard state: term=1 vote=1 commit=1
+    must sync
+    messages:
+      1->2 vote term=1 logTerm=0 index=1
+      1->3 vote term=1 logTerm=0 index=1
+  > delivering messages to 2
+    1->2 vote term=1 logTerm=0 index=1
+      2 moved to term 1 as follower
+  > delivering messages to 3
+    1->3 vote term=1 logTerm=0 index=1
+      3 moved to term 1 as follower
   > 2 handling Ready
     hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
+    must sync
     messages:
-      2->1 append-resp term=1 index=1
+      2->1 vote-resp term=1
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=1
+    must sync
+    messages:
+      3->1 vote-resp term=1
   > delivering messages to 1
-    2->1 append-resp term=1 index=1
+    2->1 vote-resp term=1
+      1 became leader at term 1
+    3->1 vote-resp term=1
+  > 1 handling Ready
+    soft state: role=leader leader=1
+    entries: 1/2 normal ""
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+      1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+  > delivering messages to 2
+    1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+  > delivering messages to 3
+    1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+  > 2 handling Ready
+    soft state: role=follower leader=1
+    entries: 1/2 normal ""
+    must sync
+    messages:
+      2->1 append-resp term=1 index=2
+  > 3 handling Ready
+    soft state: role=follower leader=1
+    entries: 1/2 normal ""
+    must sync
+    messages:
+      3->1 append-resp term=1 index=2
+  > delivering messages to 1
+    2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
+  > 1 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=1 index=2 commit=2
+  > delivering messages to 2
+    1->2 append term=1 logTerm=1 index=2 commit=2
+  > 2 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    messages:
+      2->1 append-resp term=1 index=2
+  > delivering messages to 1
+    2->1 append-resp term=1 index=2
 > partition 1 2 | 3
   partitioned: {1 2} {3}
 > propose 1 a
-  proposed "a" at 1/2
-> propose 1 b
-  proposed "b" at 1/3
-> propose 1 c
-  proposed "c" at 1/4
+  proposed "a" at 1/3
 > stabilize 1 2
   > 1 handling Ready
-    entries: 1/2 normal "a", 1/3 normal "b", 1/4 normal "c"
+    entries: 1/3 normal "a"
     must sync
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "a", 1/3 normal "b", 1/4 normal "c"]
-      1->3 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "a", 1/3 normal "b", 1/4 normal "c"] DROPPED (partition)
+      1->2 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "a"]
+      1->3 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "a"] DROPPED (partition)
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "a", 1/3 normal "b", 1/4 normal "c"]
+    1->2 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "a"]
   > 2 handling Ready
-    entries: 1/2 normal "a", 1/3 normal "b", 1/4 normal "c"
+    entries: 1/3 normal "a"
     must sync
     messages:
-      2->1 append-resp term=1 index=4
+      2->1 append-resp term=1 index=3
   > delivering messages to 1
-    2->1 append-resp term=1 index=4
+    2->1 append-resp term=1 index=3
   > 1 handling Ready
-    hard state: term=1 vote=1 commit=4
-    committed: 1/2 normal "a", 1/3 normal "b", 1/4 normal "c"
+    hard state: term=1 vote=1 commit=3
+    committed: 1/3 normal "a"
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=4 commit=4
-      1->3 append term=1 logTerm=1 index=4 commit=4 DROPPED (partition)
+      1->2 append term=1 logTerm=1 index=3 commit=3
+      1->3 append term=1 logTerm=1 index=3 commit=3 DROPPED (partition)
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=4 commit=4
+    1->2 append term=1 logTerm=1 index=3 commit=3
   > 2 handling Ready
-    hard state: term=1 vote=1 commit=4
-    committed: 1/2 normal "a", 1/3 normal "b", 1/4 normal "c"
+    hard state: term=1 vote=1 commit=3
+    committed: 1/3 normal "a"
     messages:
-      2->1 append-resp term=1 index=4
+      2->1 append-resp term=1 index=3
   > delivering messages to 1
-    2->1 append-resp term=1 index=4
-> assert-status 1 commit=4 applied=4
-  ok: 1 commit=4
-  ok: 1 applied=4
-> assert-status 3 last=1
-  ok: 3 last=1
-# The leader and 2 snapshot their state at index 4 and drop the log through it.
-> compact 1 4
-  1: snapshot index=4 term=1 voters=1,2,3 learners=- values=[a b c]; log compacted through 4
-> compact 2 4
-  2: snapshot index=4 term=1 voters=1,2,3 learners=- values=[a b c]; log compacted through 4
-> assert-status 1 first=5
-  ok: 1 first=5
+    2->1 append-resp term=1 index=3
+> compact 1 3
+  1: snapshot index=3 term=1 voters=1,2,3 learners=- values=[a]; log compacted through 3
+> compact 2 3
+  2: snapshot index=3 term=1 voters=1,2,3 learners=- values=[a]; log compacted through 3
+> crash 1
+  1 crashed: its unpersisted state is lost; messages to it will be dropped
+> restart 1
+  1 restarts from disk: term=1 vote=1 commit=3 snapshot=1/3 entries=none applied=3
+  1: follower term=1 leader=0 commit=3 last=3 voters=1,2,3 learners=-
+# 2 stops counting on 1's old lease, 1 is elected again in term 2.
+> tick 2 10
+  2 ticked 10 times
+> campaign 1
+  1 became pre-candidate at term 1
+> stabilize 1 2
+  > 1 handling Ready
+    soft state: role=pre-candidate leader=0
+    messages:
+      1->2 pre-vote term=2 logTerm=1 index=3
+      1->3 pre-vote term=2 logTerm=1 index=3 DROPPED (partition)
+  > delivering messages to 2
+    1->2 pre-vote term=2 logTerm=1 index=3
+  > 2 handling Ready
+    messages:
+      2->1 pre-vote-resp term=2
+  > delivering messages to 1
+    2->1 pre-vote-resp term=2
+      1 became candidate at term 2
+  > 1 handling Ready
+    soft state: role=candidate leader=0
+    hard state: term=2 vote=1 commit=3
+    must sync
+    messages:
+      1->2 vote term=2 logTerm=1 index=3
+      1->3 vote term=2 logTerm=1 index=3 DROPPED (partition)
+  > delivering messages to 2
+    1->2 vote term=2 logTerm=1 index=3
+      2 moved to term 2 as follower
+  > 2 handling Ready
+    soft state: role=follower leader=0
+    hard state: term=2 vote=1 commit=3
+    must sync
+    messages:
+      2->1 vote-resp term=2
+  > delivering messages to 1
+    2->1 vote-resp term=2
+      1 became leader at term 2
+  > 1 handling Ready
+    soft state: role=leader leader=1
+    entries: 2/4 normal ""
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=2 logTerm=1 index=3 commit=3 entries=[2/4 normal ""]
+      1->3 append term=2 logTerm=1 index=3 commit=3 entries=[2/4 normal ""] DROPPED (partition)
+  > delivering messages to 2
+    1->2 append term=2 logTerm=1 index=3 commit=3 entries=[2/4 normal ""]
+  > 2 handling Ready
+    soft state: role=follower leader=1
+    entries: 2/4 normal ""
+    must sync
+    messages:
+      2->1 append-resp term=2 index=4
+  > delivering messages to 1
+    2->1 append-resp term=2 index=4
+  > 1 handling Ready
+    hard state: term=2 vote=1 commit=4
+    committed: 2/4 normal ""
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=2 logTerm=2 index=4 commit=4
+  > delivering messages to 2
+    1->2 append term=2 logTerm=2 index=4 commit=4
+  > 2 handling Ready
+    hard state: term=2 vote=1 commit=4
+    committed: 2/4 normal ""
+    messages:
+      2->1 append-resp term=2 index=4
+  > delivering messages to 1
+    2->1 append-resp term=2 index=4
+> assert-status 1 role=leader term=2
+  ok: 1 role=leader
+  ok: 1 term=2
+> heal
+  healed: every node reaches every other
+> tick-heartbeat 1
+  1 ticked 1 time
+> stabilize
+  > 1 handling Ready
+    leader messages (sent in parallel with the leader's own write):
+      1->2 heartbeat term=2 commit=4 readSeq=1
+      1->3 heartbeat term=2 readSeq=1
+  > delivering messages to 2
+    1->2 heartbeat term=2 commit=4 readSeq=1
+  > delivering messages to 3
+    1->3 heartbeat term=2 readSeq=1
+      3 moved to term 2 as follower
+  > 2 handling Ready
+    messages:
+      2->1 heartbeat-resp term=2 readSeq=1
+  > 3 handling Ready
+    hard state: term=2 vote=0 commit=1
+    must sync
+    messages:
+      3->1 heartbeat-resp term=2 readSeq=1
+  > delivering messages to 1
+    2->1 heartbeat-resp term=2 readSeq=1
+    3->1 heartbeat-resp term=2 readSeq=1
+  > 1 handling Ready
+    leader messages (sent in parallel with the leader's own write):
+      1->3 append term=2 logTerm=1 index=3 commit=4 entries=[2/4 normal ""]
+  > delivering messages to 3
+    1->3 append term=2 logTerm=1 index=3 commit=4 entries=[2/4 normal ""]
+  > 3 handling Ready
+    messages:
+      3->1 append-resp term=2 logTerm=1 index=3 reject rejectHint=2
+  > delivering messages to 1
+    3->1 append-resp term=2 logTerm=1 index=3 reject rejectHint=2
+  > 1 handling Ready
+    snapshot wanted: made index=4 term=2 voters=1,2,3 learners=- values=[a]
+# The snapshot made on request goes out with the next heartbeat round.
+> tick-heartbeat 1
+  1 ticked 1 time
+> stabilize
+  > 1 handling Ready
+    leader messages (sent in parallel with the leader's own write):
+      1->2 heartbeat term=2 commit=4 readSeq=2
+      1->3 heartbeat term=2 readSeq=2
+  > delivering messages to 2
+    1->2 heartbeat term=2 commit=4 readSeq=2
+  > delivering messages to 3
+    1->3 heartbeat term=2 readSeq=2
+  > 2 handling Ready
+    messages:
+      2->1 heartbeat-resp term=2 readSeq=2
+  > 3 handling Ready
+    messages:
+      3->1 heartbeat-resp term=2 readSeq=2
+  > delivering messages to 1
+    2->1 heartbeat-resp term=2 readSeq=2
+    3->1 heartbeat-resp term=2 readSeq=2
+  > 1 handling Ready
+    leader messages (sent in parallel with the leader's own write):
+      1->3 snapshot term=2 snapshot=[index=4 term=2 voters=1,2,3 learners=- values=[a]]
+  > delivering messages to 3
+    1->3 snapshot term=2 snapshot=[index=4 term=2 voters=1,2,3 learners=- values=[a]]
+      1 told: snapshot to 3 delivered
+  > 3 handling Ready
+    hard state: term=2 vote=0 commit=4
+    snapshot: index=4 term=2 voters=1,2,3 learners=- values=[a]
+    must sync
+    messages:
+      3->1 append-resp term=2 index=4
+  > delivering messages to 1
+    3->1 append-resp term=2 index=4
+> assert-status 3 term=2 leader=1 commit=4 first=5
+  ok: 3 term=2
+  ok: 3 leader=1
+  ok: 3 commit=4
+  ok: 3 first=5
+> assert-applied 3 a
+  ok: 3 applied: a
+
+`
+
+exports[`test/raft-interaction.test.ts > TAP > snapshot > trace 1`] = `
+# Snapshot catch-up: a follower that is behind the leader's compacted log receives a snapshot
+# of the state machine instead of entries, then goes on with normal appends. A restart
+# recovers from the persisted snapshot plus the entries after it.
+> add-nodes 3
+  1: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  2: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+  3: follower term=0 leader=0 commit=1 last=1 voters=1,2,3 learners=-
+> campaign 1
+  1 became pre-candidate at term 0
+> stabilize
+  > 1 handling Ready
+    soft state: role=pre-candidate leader=0
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+    messages:
+      1->2 pre-vote term=1 logTerm=0 index=1
+      1->3 pre-vote term=1 logTerm=0 index=1
+  > 2 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+  > 3 handling Ready
+    hard state: term=0 vote=0 commit=1
+    entries: 0/1 conf bootstrap voters=1,2,3 learners=-
+    committed: 0/1 conf bootstrap voters=1,2,3 learners=-
+    must sync
+  > delivering messages to 2
+    1->2 pre-vote term=1 logTerm=0 index=1
+  > delivering messages to 3
+    1->3 pre-vote term=1 logTerm=0 index=1
+  > 2 handling Ready
+    messages:
+      2->1 pre-vote-resp term=1
+  > 3 handling Ready
+    messages:
+      3->1 pre-vote-resp term=1
+  > delivering messages to 1
+    2->1 pre-vote-resp term=1
+      1 became candidate at term 1
+    3->1 pre-vote-resp term=1
+  > 1 handling Ready
+    soft state: role=candidate leader=0
+    hard state: term=1 vote=1 commit=1
+    must sync
+    messages:
+      1->2 vote term=1 logTerm=0 index=1
+      1->3 vote term=1 logTerm=0 index=1
+  > delivering messages to 2
+    1->2 vote term=1 logTerm=0 index=1
+      2 moved to term 1 as follower
+  > delivering messages to 3
+    1->3 vote term=1 logTerm=0 index=1
+      3 moved to term 1 as follower
+  > 2 handling Ready
+    hard state: term=1 vote=1 commit=1
+    must sync
+    messages:
+      2->1 vote-resp term=1
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=1
+    must sync
+    messages:
+      3->1 vote-resp term=1
+  > delivering messages to 1
+    2->1 vote-resp term=1
+      1 became leader at term 1
+    3->1 vote-resp term=1
+  > 1 handling Ready
+    soft state: role=leader leader=1
+    entries: 1/2 normal ""
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+      1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+  > delivering messages to 2
+    1->2 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+  > delivering messages to 3
+    1->3 append term=1 logTerm=0 index=1 commit=1 entries=[1/2 normal ""]
+  > 2 handling Ready
+    soft state: role=follower leader=1
+    entries: 1/2 normal ""
+    must sync
+    messages:
+      2->1 append-resp term=1 index=2
+  > 3 handling Ready
+    soft state: role=follower leader=1
+    entries: 1/2 normal ""
+    must sync
+    messages:
+      3->1 append-resp term=1 index=2
+  > delivering messages to 1
+    2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
+  > 1 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=1 index=2 commit=2
+  > delivering messages to 2
+    1->2 append term=1 logTerm=1 index=2 commit=2
+  > 2 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    messages:
+      2->1 append-resp term=1 index=2
+  > delivering messages to 1
+    2->1 append-resp term=1 index=2
+> partition 1 2 | 3
+  partitioned: {1 2} {3}
+> propose 1 a
+  proposed "a" at 1/3
+> propose 1 b
+  proposed "b" at 1/4
+> propose 1 c
+  proposed "c" at 1/5
+> stabilize 1 2
+  > 1 handling Ready
+    entries: 1/3 normal "a", 1/4 normal "b", 1/5 normal "c"
+    must sync
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "a", 1/4 normal "b", 1/5 normal "c"]
+      1->3 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "a", 1/4 normal "b", 1/5 normal "c"] DROPPED (partition)
+  > delivering messages to 2
+    1->2 append term=1 logTerm=1 index=2 commit=2 entries=[1/3 normal "a", 1/4 normal "b", 1/5 normal "c"]
+  > 2 handling Ready
+    entries: 1/3 normal "a", 1/4 normal "b", 1/5 normal "c"
+    must sync
+    messages:
+      2->1 append-resp term=1 index=5
+  > delivering messages to 1
+    2->1 append-resp term=1 index=5
+  > 1 handling Ready
+    hard state: term=1 vote=1 commit=5
+    committed: 1/3 normal "a", 1/4 normal "b", 1/5 normal "c"
+    leader messages (sent in parallel with the leader's own write):
+      1->2 append term=1 logTerm=1 index=5 commit=5
+      1->3 append term=1 logTerm=1 index=5 commit=5 DROPPED (partition)
+  > delivering messages to 2
+    1->2 append term=1 logTerm=1 index=5 commit=5
+  > 2 handling Ready
+    hard state: term=1 vote=1 commit=5
+    committed: 1/3 normal "a", 1/4 normal "b", 1/5 normal "c"
+    messages:
+      2->1 append-resp term=1 index=5
+  > delivering messages to 1
+    2->1 append-resp term=1 index=5
+> assert-status 1 commit=5 applied=5
+  ok: 1 commit=5
+  ok: 1 applied=5
+> assert-status 3 last=2
+  ok: 3 last=2
+# The leader and 2 snapshot their state at index 5 and drop the log through it.
+> compact 1 5
+  1: snapshot index=5 term=1 voters=1,2,3 learners=- values=[a b c]; log compacted through 5
+> compact 2 5
+  2: snapshot index=5 term=1 voters=1,2,3 learners=- values=[a b c]; log compacted through 5
+> assert-status 1 first=6
+  ok: 1 first=6
 # 3 rejoins: the log it needs is gone, so the leader sends the snapshot.
 > heal
   healed: every node reaches every other
@@ -3705,18 +4613,18 @@ exports[`test/raft-interaction.test.ts > TAP > snapshot > trace 1`] = `
 > stabilize
   > 1 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      1->2 heartbeat term=1 commit=4 readSeq=1
-      1->3 heartbeat term=1 commit=1 readSeq=1
+      1->2 heartbeat term=1 commit=5 readSeq=1
+      1->3 heartbeat term=1 commit=2 readSeq=1
   > delivering messages to 2
-    1->2 heartbeat term=1 commit=4 readSeq=1
+    1->2 heartbeat term=1 commit=5 readSeq=1
   > delivering messages to 3
-    1->3 heartbeat term=1 commit=1 readSeq=1
+    1->3 heartbeat term=1 commit=2 readSeq=1
   > 2 handling Ready
     messages:
       2->1 heartbeat-resp term=1 readSeq=1
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
     messages:
       3->1 heartbeat-resp term=1 readSeq=1
   > delivering messages to 1
@@ -3724,104 +4632,104 @@ exports[`test/raft-interaction.test.ts > TAP > snapshot > trace 1`] = `
     3->1 heartbeat-resp term=1 readSeq=1
   > 1 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      1->3 append term=1 logTerm=1 index=4 commit=4
+      1->3 append term=1 logTerm=1 index=5 commit=5
   > delivering messages to 3
-    1->3 append term=1 logTerm=1 index=4 commit=4
+    1->3 append term=1 logTerm=1 index=5 commit=5
   > 3 handling Ready
     messages:
-      3->1 append-resp term=1 logTerm=1 index=4 reject rejectHint=1
+      3->1 append-resp term=1 logTerm=1 index=5 reject rejectHint=2
   > delivering messages to 1
-    3->1 append-resp term=1 logTerm=1 index=4 reject rejectHint=1
+    3->1 append-resp term=1 logTerm=1 index=5 reject rejectHint=2
   > 1 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      1->3 snapshot term=1 snapshot=[index=4 term=1 voters=1,2,3 learners=- values=[a b c]]
+      1->3 snapshot term=1 snapshot=[index=5 term=1 voters=1,2,3 learners=- values=[a b c]]
   > delivering messages to 3
-    1->3 snapshot term=1 snapshot=[index=4 term=1 voters=1,2,3 learners=- values=[a b c]]
+    1->3 snapshot term=1 snapshot=[index=5 term=1 voters=1,2,3 learners=- values=[a b c]]
       1 told: snapshot to 3 delivered
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=4
-    snapshot: index=4 term=1 voters=1,2,3 learners=- values=[a b c]
+    hard state: term=1 vote=1 commit=5
+    snapshot: index=5 term=1 voters=1,2,3 learners=- values=[a b c]
     must sync
     messages:
-      3->1 append-resp term=1 index=4
+      3->1 append-resp term=1 index=5
   > delivering messages to 1
-    3->1 append-resp term=1 index=4
-> assert-status 3 commit=4 applied=4 first=5 last=4
-  ok: 3 commit=4
-  ok: 3 applied=4
-  ok: 3 first=5
-  ok: 3 last=4
+    3->1 append-resp term=1 index=5
+> assert-status 3 commit=5 applied=5 first=6 last=5
+  ok: 3 commit=5
+  ok: 3 applied=5
+  ok: 3 first=6
+  ok: 3 last=5
 > assert-applied 3 a b c
   ok: 3 applied: a b c
 # Replication continues with appends after the snapshot.
 > propose 1 d
-  proposed "d" at 1/5
+  proposed "d" at 1/6
 > stabilize
   > 1 handling Ready
-    entries: 1/5 normal "d"
+    entries: 1/6 normal "d"
     must sync
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=4 commit=4 entries=[1/5 normal "d"]
-      1->3 append term=1 logTerm=1 index=4 commit=4 entries=[1/5 normal "d"]
+      1->2 append term=1 logTerm=1 index=5 commit=5 entries=[1/6 normal "d"]
+      1->3 append term=1 logTerm=1 index=5 commit=5 entries=[1/6 normal "d"]
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=4 commit=4 entries=[1/5 normal "d"]
+    1->2 append term=1 logTerm=1 index=5 commit=5 entries=[1/6 normal "d"]
   > delivering messages to 3
-    1->3 append term=1 logTerm=1 index=4 commit=4 entries=[1/5 normal "d"]
+    1->3 append term=1 logTerm=1 index=5 commit=5 entries=[1/6 normal "d"]
   > 2 handling Ready
-    entries: 1/5 normal "d"
+    entries: 1/6 normal "d"
     must sync
     messages:
-      2->1 append-resp term=1 index=5
+      2->1 append-resp term=1 index=6
   > 3 handling Ready
-    entries: 1/5 normal "d"
+    entries: 1/6 normal "d"
     must sync
     messages:
-      3->1 append-resp term=1 index=5
+      3->1 append-resp term=1 index=6
   > delivering messages to 1
-    2->1 append-resp term=1 index=5
-    3->1 append-resp term=1 index=5
+    2->1 append-resp term=1 index=6
+    3->1 append-resp term=1 index=6
   > 1 handling Ready
-    hard state: term=1 vote=1 commit=5
-    committed: 1/5 normal "d"
+    hard state: term=1 vote=1 commit=6
+    committed: 1/6 normal "d"
     leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=5 commit=5
-      1->3 append term=1 logTerm=1 index=5 commit=5
+      1->2 append term=1 logTerm=1 index=6 commit=6
+      1->3 append term=1 logTerm=1 index=6 commit=6
   > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=5 commit=5
+    1->2 append term=1 logTerm=1 index=6 commit=6
   > delivering messages to 3
-    1->3 append term=1 logTerm=1 index=5 commit=5
+    1->3 append term=1 logTerm=1 index=6 commit=6
   > 2 handling Ready
-    hard state: term=1 vote=1 commit=5
-    committed: 1/5 normal "d"
+    hard state: term=1 vote=1 commit=6
+    committed: 1/6 normal "d"
     messages:
-      2->1 append-resp term=1 index=5
+      2->1 append-resp term=1 index=6
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=5
-    committed: 1/5 normal "d"
+    hard state: term=1 vote=1 commit=6
+    committed: 1/6 normal "d"
     messages:
-      3->1 append-resp term=1 index=5
+      3->1 append-resp term=1 index=6
   > delivering messages to 1
-    2->1 append-resp term=1 index=5
-    3->1 append-resp term=1 index=5
-> assert-status 3 commit=5 applied=5 last=5
-  ok: 3 commit=5
-  ok: 3 applied=5
-  ok: 3 last=5
+    2->1 append-resp term=1 index=6
+    3->1 append-resp term=1 index=6
+> assert-status 3 commit=6 applied=6 last=6
+  ok: 3 commit=6
+  ok: 3 applied=6
+  ok: 3 last=6
 > assert-applied 3 a b c d
   ok: 3 applied: a b c d
-# 3 restarts from its disk: the snapshot (a b c) and entry 5 (d), applied state included.
+# 3 restarts from its disk: the snapshot (a b c) and entry 6 (d), applied state included.
 > crash 3
   3 crashed: its unpersisted state is lost; messages to it will be dropped
 > restart 3
-  3 restarts from disk: term=1 vote=1 commit=5 snapshot=1/4 entries=5..5 applied=5
-  3: follower term=1 leader=0 commit=5 last=5 voters=1,2,3 learners=-
-> assert-status 3 role=follower term=1 commit=5 applied=5 first=5 last=5
+  3 restarts from disk: term=1 vote=1 commit=6 snapshot=1/5 entries=6..6 applied=6
+  3: follower term=1 leader=0 commit=6 last=6 voters=1,2,3 learners=-
+> assert-status 3 role=follower term=1 commit=6 applied=6 first=6 last=6
   ok: 3 role=follower
   ok: 3 term=1
-  ok: 3 commit=5
-  ok: 3 applied=5
-  ok: 3 first=5
-  ok: 3 last=5
+  ok: 3 commit=6
+  ok: 3 applied=6
+  ok: 3 first=6
+  ok: 3 last=6
 > assert-applied 3 a b c d
   ok: 3 applied: a b c d
 > tick-heartbeat 1
@@ -3829,12 +4737,12 @@ exports[`test/raft-interaction.test.ts > TAP > snapshot > trace 1`] = `
 > stabilize
   > 1 handling Ready
     leader messages (sent in parallel with the leader's own write):
-      1->2 heartbeat term=1 commit=5 readSeq=2
-      1->3 heartbeat term=1 commit=5 readSeq=2
+      1->2 heartbeat term=1 commit=6 readSeq=2
+      1->3 heartbeat term=1 commit=6 readSeq=2
   > delivering messages to 2
-    1->2 heartbeat term=1 commit=5 readSeq=2
+    1->2 heartbeat term=1 commit=6 readSeq=2
   > delivering messages to 3
-    1->3 heartbeat term=1 commit=5 readSeq=2
+    1->3 heartbeat term=1 commit=6 readSeq=2
   > 2 handling Ready
     messages:
       2->1 heartbeat-resp term=1 readSeq=2
@@ -3847,292 +4755,5 @@ exports[`test/raft-interaction.test.ts > TAP > snapshot > trace 1`] = `
     3->1 heartbeat-resp term=1 readSeq=2
 > assert-status 3 leader=1
   ok: 3 leader=1
-
-`
-
-exports[`test/raft-interaction.test.ts > TAP > snapshot-leader-restart > trace 1`] = `
-# A leader restarted from a compacted log can still catch a follower up with a snapshot, when
-# its driver hands the persisted snapshot back to the core after the restart (createSnapshot
-# with the snapshot's index and data: \`restart 1 reload-snapshot\`). Without that step the core
-# crashes: see known-issue-restart-without-snapshot.txt.
-> add-nodes 3
-  1: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-  2: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-  3: follower term=0 leader=0 commit=0 last=0 voters=1,2,3 learners=-
-> campaign 1
-  1 became pre-candidate at term 0
-> stabilize
-  > 1 handling Ready
-    soft state: role=pre-candidate leader=0
-    messages:
-      1->2 pre-vote term=1 logTerm=0 index=0
-      1->3 pre-vote term=1 logTerm=0 index=0
-  > delivering messages to 2
-    1->2 pre-vote term=1 logTerm=0 index=0
-  > delivering messages to 3
-    1->3 pre-vote term=1 logTerm=0 index=0
-  > 2 handling Ready
-    messages:
-      2->1 pre-vote-resp term=1
-  > 3 handling Ready
-    messages:
-      3->1 pre-vote-resp term=1
-  > delivering messages to 1
-    2->1 pre-vote-resp term=1
-      1 became candidate at term 1
-    3->1 pre-vote-resp term=1
-  > 1 handling Ready
-    soft state: role=candidate leader=0
-    hard state: term=1 vote=1 commit=0
-    must sync
-    messages:
-      1->2 vote term=1 logTerm=0 index=0 transfer
-      1->3 vote term=1 logTerm=0 index=0 transfer
-  > delivering messages to 2
-    1->2 vote term=1 logTerm=0 index=0 transfer
-      2 moved to term 1 as follower
-  > delivering messages to 3
-    1->3 vote term=1 logTerm=0 index=0 transfer
-      3 moved to term 1 as follower
-  > 2 handling Ready
-    hard state: term=1 vote=1 commit=0
-    must sync
-    messages:
-      2->1 vote-resp term=1
-  > 3 handling Ready
-    hard state: term=1 vote=1 commit=0
-    must sync
-    messages:
-      3->1 vote-resp term=1
-  > delivering messages to 1
-    2->1 vote-resp term=1
-      1 became leader at term 1
-    3->1 vote-resp term=1
-  > 1 handling Ready
-    soft state: role=leader leader=1
-    entries: 1/1 normal ""
-    must sync
-    leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
-      1->3 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
-  > delivering messages to 2
-    1->2 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
-  > delivering messages to 3
-    1->3 append term=1 logTerm=0 index=0 commit=0 entries=[1/1 normal ""]
-  > 2 handling Ready
-    soft state: role=follower leader=1
-    entries: 1/1 normal ""
-    must sync
-    messages:
-      2->1 append-resp term=1 index=1
-  > 3 handling Ready
-    soft state: role=follower leader=1
-    entries: 1/1 normal ""
-    must sync
-    messages:
-      3->1 append-resp term=1 index=1
-  > delivering messages to 1
-    2->1 append-resp term=1 index=1
-    3->1 append-resp term=1 index=1
-  > 1 handling Ready
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
-    leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=1 commit=1
-  > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=1 commit=1
-  > 2 handling Ready
-    hard state: term=1 vote=1 commit=1
-    committed: 1/1 normal ""
-    messages:
-      2->1 append-resp term=1 index=1
-  > delivering messages to 1
-    2->1 append-resp term=1 index=1
-> partition 1 2 | 3
-  partitioned: {1 2} {3}
-> propose 1 a
-  proposed "a" at 1/2
-> stabilize 1 2
-  > 1 handling Ready
-    entries: 1/2 normal "a"
-    must sync
-    leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "a"]
-      1->3 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "a"] DROPPED (partition)
-  > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=1 commit=1 entries=[1/2 normal "a"]
-  > 2 handling Ready
-    entries: 1/2 normal "a"
-    must sync
-    messages:
-      2->1 append-resp term=1 index=2
-  > delivering messages to 1
-    2->1 append-resp term=1 index=2
-  > 1 handling Ready
-    hard state: term=1 vote=1 commit=2
-    committed: 1/2 normal "a"
-    leader messages (sent in parallel with the leader's own write):
-      1->2 append term=1 logTerm=1 index=2 commit=2
-      1->3 append term=1 logTerm=1 index=2 commit=2 DROPPED (partition)
-  > delivering messages to 2
-    1->2 append term=1 logTerm=1 index=2 commit=2
-  > 2 handling Ready
-    hard state: term=1 vote=1 commit=2
-    committed: 1/2 normal "a"
-    messages:
-      2->1 append-resp term=1 index=2
-  > delivering messages to 1
-    2->1 append-resp term=1 index=2
-> compact 1 2
-  1: snapshot index=2 term=1 voters=1,2,3 learners=- values=[a]; log compacted through 2
-> compact 2 2
-  2: snapshot index=2 term=1 voters=1,2,3 learners=- values=[a]; log compacted through 2
-> crash 1
-  1 crashed: its unpersisted state is lost; messages to it will be dropped
-> restart 1 reload-snapshot
-  1 restarts from disk: term=1 vote=1 commit=2 snapshot=1/2 entries=none applied=2
-  1: follower term=1 leader=0 commit=2 last=2 voters=1,2,3 learners=-
-  1: reloaded snapshot index=2 term=1 voters=1,2,3 learners=- values=[a]
-> tick 2 10
-  2 ticked 10 times
-> campaign 1
-  1 became pre-candidate at term 1
-> stabilize 1 2
-  > 1 handling Ready
-    soft state: role=pre-candidate leader=0
-    messages:
-      1->2 pre-vote term=2 logTerm=1 index=2
-      1->3 pre-vote term=2 logTerm=1 index=2 DROPPED (partition)
-  > delivering messages to 2
-    1->2 pre-vote term=2 logTerm=1 index=2
-  > 2 handling Ready
-    messages:
-      2->1 pre-vote-resp term=2
-  > delivering messages to 1
-    2->1 pre-vote-resp term=2
-      1 became candidate at term 2
-  > 1 handling Ready
-    soft state: role=candidate leader=0
-    hard state: term=2 vote=1 commit=2
-    must sync
-    messages:
-      1->2 vote term=2 logTerm=1 index=2 transfer
-      1->3 vote term=2 logTerm=1 index=2 transfer DROPPED (partition)
-  > delivering messages to 2
-    1->2 vote term=2 logTerm=1 index=2 transfer
-      2 moved to term 2 as follower
-  > 2 handling Ready
-    soft state: role=follower leader=0
-    hard state: term=2 vote=1 commit=2
-    must sync
-    messages:
-      2->1 vote-resp term=2
-  > delivering messages to 1
-    2->1 vote-resp term=2
-      1 became leader at term 2
-  > 1 handling Ready
-    soft state: role=leader leader=1
-    entries: 2/3 normal ""
-    must sync
-    leader messages (sent in parallel with the leader's own write):
-      1->2 append term=2 logTerm=1 index=2 commit=2 entries=[2/3 normal ""]
-      1->3 append term=2 logTerm=1 index=2 commit=2 entries=[2/3 normal ""] DROPPED (partition)
-  > delivering messages to 2
-    1->2 append term=2 logTerm=1 index=2 commit=2 entries=[2/3 normal ""]
-  > 2 handling Ready
-    soft state: role=follower leader=1
-    entries: 2/3 normal ""
-    must sync
-    messages:
-      2->1 append-resp term=2 index=3
-  > delivering messages to 1
-    2->1 append-resp term=2 index=3
-  > 1 handling Ready
-    hard state: term=2 vote=1 commit=3
-    committed: 2/3 normal ""
-    leader messages (sent in parallel with the leader's own write):
-      1->2 append term=2 logTerm=2 index=3 commit=3
-  > delivering messages to 2
-    1->2 append term=2 logTerm=2 index=3 commit=3
-  > 2 handling Ready
-    hard state: term=2 vote=1 commit=3
-    committed: 2/3 normal ""
-    messages:
-      2->1 append-resp term=2 index=3
-  > delivering messages to 1
-    2->1 append-resp term=2 index=3
-> assert-status 1 role=leader term=2
-  ok: 1 role=leader
-  ok: 1 term=2
-> heal
-  healed: every node reaches every other
-> tick-heartbeat 1
-  1 ticked 1 time
-> stabilize
-  > 1 handling Ready
-    leader messages (sent in parallel with the leader's own write):
-      1->2 heartbeat term=2 commit=3 readSeq=1
-      1->3 heartbeat term=2 readSeq=1
-  > delivering messages to 2
-    1->2 heartbeat term=2 commit=3 readSeq=1
-  > delivering messages to 3
-    1->3 heartbeat term=2 readSeq=1
-      3 moved to term 2 as follower
-  > 2 handling Ready
-    messages:
-      2->1 heartbeat-resp term=2 readSeq=1
-  > 3 handling Ready
-    hard state: term=2 vote=0 commit=0
-    must sync
-    messages:
-      3->1 heartbeat-resp term=2 readSeq=1
-  > delivering messages to 1
-    2->1 heartbeat-resp term=2 readSeq=1
-    3->1 heartbeat-resp term=2 readSeq=1
-  > 1 handling Ready
-    leader messages (sent in parallel with the leader's own write):
-      1->3 append term=2 logTerm=1 index=2 commit=3 entries=[2/3 normal ""]
-  > delivering messages to 3
-    1->3 append term=2 logTerm=1 index=2 commit=3 entries=[2/3 normal ""]
-  > 3 handling Ready
-    messages:
-      3->1 append-resp term=2 logTerm=1 index=2 reject rejectHint=1
-  > delivering messages to 1
-    3->1 append-resp term=2 logTerm=1 index=2 reject rejectHint=1
-  > 1 handling Ready
-    leader messages (sent in parallel with the leader's own write):
-      1->3 snapshot term=2 snapshot=[index=2 term=1 voters=1,2,3 learners=- values=[a]]
-  > delivering messages to 3
-    1->3 snapshot term=2 snapshot=[index=2 term=1 voters=1,2,3 learners=- values=[a]]
-      1 told: snapshot to 3 delivered
-  > 3 handling Ready
-    hard state: term=2 vote=0 commit=2
-    snapshot: index=2 term=1 voters=1,2,3 learners=- values=[a]
-    must sync
-    messages:
-      3->1 append-resp term=2 index=2
-  > delivering messages to 1
-    3->1 append-resp term=2 index=2
-  > 1 handling Ready
-    leader messages (sent in parallel with the leader's own write):
-      1->3 append term=2 logTerm=1 index=2 commit=3 entries=[2/3 normal ""]
-  > delivering messages to 3
-    1->3 append term=2 logTerm=1 index=2 commit=3 entries=[2/3 normal ""]
-  > 3 handling Ready
-    hard state: term=2 vote=0 commit=3
-    entries: 2/3 normal ""
-    committed: 2/3 normal ""
-    must sync
-    messages:
-      3->1 append-resp term=2 index=3
-  > delivering messages to 1
-    3->1 append-resp term=2 index=3
-> assert-status 3 term=2 leader=1 commit=3 first=3
-  ok: 3 term=2
-  ok: 3 leader=1
-  ok: 3 commit=3
-  ok: 3 first=3
-> assert-applied 3 a
-  ok: 3 applied: a
 
 `

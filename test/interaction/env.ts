@@ -161,7 +161,7 @@ export class InteractionEnv {
     partition: (args) => this.#partition(args),
     heal: () => this.#heal(),
     crash: (args) => this.#crash(nodeArg(args[0])),
-    restart: (args) => this.#restart(nodeArg(args[0]), args[1] === 'reload-snapshot'),
+    restart: (args) => this.#restart(nodeArg(args[0])),
     compact: (args) => this.#compact(nodeArg(args[0]), Number(args[1])),
     status: (args) => this.#idsOrAll(args).forEach((id) => this.#printStatus(id)),
     log: (args) => this.#idsOrAll(args).forEach((id) => this.#printLog(id)),
@@ -233,6 +233,10 @@ export class InteractionEnv {
     }
     if (preload !== undefined) {
       if (snapshotIndex > 0) throw new ScriptError('a preloaded log and index= do not mix');
+      // A preloaded log is not a first start, so the founding membership cannot become its
+      // first entry: it comes from an empty snapshot at index 0 instead, which keeps the
+      // paper's index numbers (Figures 7 and 8 start at index 1).
+      disk.snapshot = { meta: { index: 0, term: 0, conf }, data: encodeValues([]) };
       disk.entries = preload.terms.map((term, k) => ({ term, index: k + 1, kind: 'normal', data: new Uint8Array() }));
       disk.hardState = { term: preload.term, vote: preload.vote, commit: preload.commit };
       disk.applied = preload.commit;
@@ -273,12 +277,8 @@ export class InteractionEnv {
     this.#print(`${id} crashed: its unpersisted state is lost; messages to it will be dropped`);
   }
 
-  /**
-   * `restart N [reload-snapshot]`: a new RawNode from the disk alone. InitialState carries the
-   * snapshot's meta only; with `reload-snapshot` the driver also hands the persisted snapshot
-   * back through createSnapshot, so the node can send it to a follower that needs it.
-   */
-  #restart(id: NodeId, reloadSnapshot: boolean): void {
+  /** `restart N`: a new RawNode from the disk alone. */
+  #restart(id: NodeId): void {
     const node = this.#node(id);
     if (node.raw !== null) throw new ScriptError(`node ${id} is running`);
     const d = node.disk;
@@ -288,10 +288,6 @@ export class InteractionEnv {
         `entries=${d.entries.length === 0 ? 'none' : `${d.entries[0]!.index}..${d.entries.at(-1)!.index}`} applied=${d.applied}`,
     );
     this.#boot(node);
-    if (reloadSnapshot && d.snapshot !== null) {
-      node.raw!.createSnapshot(d.snapshot.meta.index, new Uint8Array(d.snapshot.data));
-      this.#print(`${id}: reloaded snapshot ${formatSnapshot(d.snapshot)}`);
-    }
   }
 
   // ---- inputs ---------------------------------------------------------------------------
@@ -386,6 +382,7 @@ export class InteractionEnv {
       }
       this.#apply(node, rd);
       raw.advance(rd);
+      if (rd.snapshotWanted) this.#snapshotForFollower(node, raw);
       this.#printTransition(id, before, raw.status());
     });
     return true;
@@ -556,6 +553,15 @@ export class InteractionEnv {
       if (!moved) return;
     }
     throw new ScriptError(`stabilize did not settle within ${stabilizeRoundsMax} rounds`);
+  }
+
+  /** Ready.snapshotWanted: a follower needs a snapshot and the core has none since it started. */
+  #snapshotForFollower(node: SimNode, raw: RawNode): void {
+    const index = node.disk.applied;
+    const snapshot = raw.createSnapshot(index, encodeValues(node.disk.values.filter((v) => v.index <= index)));
+    node.disk.snapshot = cloneSnapshot(snapshot);
+    node.disk.entries = node.disk.entries.filter((e) => e.index > index);
+    this.#print(`snapshot wanted: made ${formatSnapshot(snapshot)}`);
   }
 
   // ---- storage --------------------------------------------------------------------------
@@ -737,7 +743,11 @@ class ScriptError extends Error {}
 // ---- formatting ---------------------------------------------------------------------------
 
 export function formatEntry(e: Entry): string {
-  if (e.kind === 'conf') return `${e.term}/${e.index} conf ${e.change === undefined ? '?' : `${e.change.type} ${e.change.node}`}`;
+  if (e.kind === 'conf') {
+    const c = e.change;
+    const what = c === undefined ? '?' : c.type === 'bootstrap' ? `bootstrap voters=${sortedList(c.voters)} learners=${sortedList(c.learners)}` : `${c.type} ${c.node}`;
+    return `${e.term}/${e.index} conf ${what}`;
+  }
   return `${e.term}/${e.index} normal ${JSON.stringify(textDecoder.decode(e.data))}`;
 }
 
