@@ -67,6 +67,8 @@ export class Progress {
   recentActive = false;
   /** The leader's tick count when it last heard from this member. */
   lastContactTick = 0;
+  /** The commit index last sent to this member in an append. */
+  sentCommit = 0;
   /** The highest ReadIndex round this member has acknowledged in the current term. */
   readSeqAcked = 0;
   readonly inflights: Inflights;

@@ -489,6 +489,8 @@ export class Raft {
 
     if (this.#maybeCommit()) this.#bcastAppend();
     while (this.#sendAppend(m.from, false));
+    // A follower whose answer came after the commit moved on learns it now, not at the next heartbeat.
+    if (pr.sentCommit < this.log.committed) this.#sendAppend(m.from, true);
     if (m.from === this.#leadTransferee && pr.match === this.log.lastIndex()) this.#sendTimeoutNow(m.from);
   }
 
@@ -517,6 +519,7 @@ export class Raft {
     m.logTerm = prevTerm;
     m.entries = entries;
     m.commit = this.log.committed;
+    pr.sentCommit = m.commit;
     this.#send(m);
     if (entries.length > 0) {
       if (pr.state === 'replicate') {

@@ -106,15 +106,24 @@ exports[`test/raft-interaction.test.ts > TAP > check-quorum > trace 1`] = `
     committed: 1/2 normal ""
     leader messages (sent in parallel with the leader's own write):
       1->2 append term=1 logTerm=1 index=2 commit=2
+      1->3 append term=1 logTerm=1 index=2 commit=2
   > delivering messages to 2
     1->2 append term=1 logTerm=1 index=2 commit=2
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=2 commit=2
   > 2 handling Ready
     hard state: term=1 vote=1 commit=2
     committed: 1/2 normal ""
     messages:
       2->1 append-resp term=1 index=2
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    messages:
+      3->1 append-resp term=1 index=2
   > delivering messages to 1
     2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
 > assert-status 1 role=leader term=1
   ok: 1 role=leader
   ok: 1 term=1
@@ -216,7 +225,7 @@ exports[`test/raft-interaction.test.ts > TAP > check-quorum > trace 1`] = `
       3 moved to term 2 as follower
   > 3 handling Ready
     soft state: role=follower leader=0
-    hard state: term=2 vote=2 commit=1
+    hard state: term=2 vote=2 commit=2
     must sync
     messages:
       3->2 vote-resp term=2
@@ -234,9 +243,7 @@ exports[`test/raft-interaction.test.ts > TAP > check-quorum > trace 1`] = `
     2->3 append term=2 logTerm=1 index=2 commit=2 entries=[2/3 normal ""]
   > 3 handling Ready
     soft state: role=follower leader=2
-    hard state: term=2 vote=2 commit=2
     entries: 2/3 normal ""
-    committed: 1/2 normal ""
     must sync
     messages:
       3->2 append-resp term=2 index=3
@@ -453,15 +460,24 @@ exports[`test/raft-interaction.test.ts > TAP > election > trace 1`] = `
     committed: 1/2 normal ""
     leader messages (sent in parallel with the leader's own write):
       1->2 append term=1 logTerm=1 index=2 commit=2
+      1->3 append term=1 logTerm=1 index=2 commit=2
   > delivering messages to 2
     1->2 append term=1 logTerm=1 index=2 commit=2
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=2 commit=2
   > 2 handling Ready
     hard state: term=1 vote=1 commit=2
     committed: 1/2 normal ""
     messages:
       2->1 append-resp term=1 index=2
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    messages:
+      3->1 append-resp term=1 index=2
   > delivering messages to 1
     2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
 > assert-status 1 role=leader term=1 leader=1 commit=2
   ok: 1 role=leader
   ok: 1 term=1
@@ -500,9 +516,7 @@ exports[`test/raft-interaction.test.ts > TAP > election > trace 1`] = `
     messages:
       2->1 append-resp term=1 index=3
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=2
     entries: 1/3 normal "x"
-    committed: 1/2 normal ""
     must sync
     messages:
       3->1 append-resp term=1 index=3
@@ -885,17 +899,31 @@ exports[`test/raft-interaction.test.ts > TAP > figure-7 > trace 1`] = `
       1->2 append term=8 logTerm=8 index=11 commit=11
       1->4 append term=8 logTerm=8 index=11 commit=11
       1->5 append term=8 logTerm=8 index=11 commit=11
+      1->3 append term=8 logTerm=8 index=11 commit=11
+      1->6 append term=8 logTerm=8 index=11 commit=11
+      1->7 append term=8 logTerm=8 index=11 commit=11
   > delivering messages to 2
     1->2 append term=8 logTerm=8 index=11 commit=11
+  > delivering messages to 3
+    1->3 append term=8 logTerm=8 index=11 commit=11
   > delivering messages to 4
     1->4 append term=8 logTerm=8 index=11 commit=11
   > delivering messages to 5
     1->5 append term=8 logTerm=8 index=11 commit=11
+  > delivering messages to 6
+    1->6 append term=8 logTerm=8 index=11 commit=11
+  > delivering messages to 7
+    1->7 append term=8 logTerm=8 index=11 commit=11
   > 2 handling Ready
     hard state: term=8 vote=1 commit=11
     committed: 1/1..3 normal "" (3 entries), 4/4 normal "", 4/5 normal "", 5/6 normal "", 5/7 normal "", 6/8..10 normal "" (3 entries), 8/11 normal ""
     messages:
       2->1 append-resp term=8 index=11
+  > 3 handling Ready
+    hard state: term=8 vote=1 commit=11
+    committed: 1/1..3 normal "" (3 entries), 4/4 normal "", 4/5 normal "", 5/6 normal "", 5/7 normal "", 6/8..10 normal "" (3 entries), 8/11 normal ""
+    messages:
+      3->1 append-resp term=8 index=11
   > 4 handling Ready
     hard state: term=8 vote=0 commit=11
     committed: 1/1..3 normal "" (3 entries), 4/4 normal "", 4/5 normal "", 5/6 normal "", 5/7 normal "", 6/8..10 normal "" (3 entries), 8/11 normal ""
@@ -906,10 +934,23 @@ exports[`test/raft-interaction.test.ts > TAP > figure-7 > trace 1`] = `
     committed: 1/1..3 normal "" (3 entries), 4/4 normal "", 4/5 normal "", 5/6 normal "", 5/7 normal "", 6/8..10 normal "" (3 entries), 8/11 normal ""
     messages:
       5->1 append-resp term=8 index=11
+  > 6 handling Ready
+    hard state: term=8 vote=1 commit=11
+    committed: 1/1..3 normal "" (3 entries), 4/4 normal "", 4/5 normal "", 5/6 normal "", 5/7 normal "", 6/8..10 normal "" (3 entries), 8/11 normal ""
+    messages:
+      6->1 append-resp term=8 index=11
+  > 7 handling Ready
+    hard state: term=8 vote=1 commit=11
+    committed: 1/1..3 normal "" (3 entries), 4/4 normal "", 4/5 normal "", 5/6 normal "", 5/7 normal "", 6/8..10 normal "" (3 entries), 8/11 normal ""
+    messages:
+      7->1 append-resp term=8 index=11
   > delivering messages to 1
     2->1 append-resp term=8 index=11
+    3->1 append-resp term=8 index=11
     4->1 append-resp term=8 index=11
     5->1 append-resp term=8 index=11
+    6->1 append-resp term=8 index=11
+    7->1 append-resp term=8 index=11
 > assert-status 1 role=leader term=8 commit=11
   ok: 1 role=leader
   ok: 1 term=8
@@ -965,8 +1006,6 @@ exports[`test/raft-interaction.test.ts > TAP > figure-7 > trace 1`] = `
     messages:
       2->1 heartbeat-resp term=8 readSeq=1
   > 3 handling Ready
-    hard state: term=8 vote=1 commit=11
-    committed: 1/1..3 normal "" (3 entries), 4/4 normal "", 4/5 normal "", 5/6 normal "", 5/7 normal "", 6/8..10 normal "" (3 entries), 8/11 normal ""
     messages:
       3->1 heartbeat-resp term=8 readSeq=1
   > 4 handling Ready
@@ -976,13 +1015,9 @@ exports[`test/raft-interaction.test.ts > TAP > figure-7 > trace 1`] = `
     messages:
       5->1 heartbeat-resp term=8 readSeq=1
   > 6 handling Ready
-    hard state: term=8 vote=1 commit=11
-    committed: 1/1..3 normal "" (3 entries), 4/4 normal "", 4/5 normal "", 5/6 normal "", 5/7 normal "", 6/8..10 normal "" (3 entries), 8/11 normal ""
     messages:
       6->1 heartbeat-resp term=8 readSeq=1
   > 7 handling Ready
-    hard state: term=8 vote=1 commit=11
-    committed: 1/1..3 normal "" (3 entries), 4/4 normal "", 4/5 normal "", 5/6 normal "", 5/7 normal "", 6/8..10 normal "" (3 entries), 8/11 normal ""
     messages:
       7->1 heartbeat-resp term=8 readSeq=1
   > delivering messages to 1
@@ -1641,10 +1676,13 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8-commit > trace 1`] = `
     leader messages (sent in parallel with the leader's own write):
       1->2 append term=4 logTerm=4 index=3 commit=3
       1->3 append term=4 logTerm=4 index=3 commit=3
+      1->4 append term=4 logTerm=4 index=3 commit=3
   > delivering messages to 2
     1->2 append term=4 logTerm=4 index=3 commit=3
   > delivering messages to 3
     1->3 append term=4 logTerm=4 index=3 commit=3
+  > delivering messages to 4
+    1->4 append term=4 logTerm=4 index=3 commit=3
   > 2 handling Ready
     hard state: term=4 vote=1 commit=3
     committed: 2/2 normal "", 4/3 normal ""
@@ -1655,9 +1693,15 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8-commit > trace 1`] = `
     committed: 2/2 normal "", 4/3 normal ""
     messages:
       3->1 append-resp term=4 index=3
+  > 4 handling Ready
+    hard state: term=4 vote=1 commit=3
+    committed: 2/2 normal "", 4/3 normal ""
+    messages:
+      4->1 append-resp term=4 index=3
   > delivering messages to 1
     2->1 append-resp term=4 index=3
     3->1 append-resp term=4 index=3
+    4->1 append-resp term=4 index=3
 > deliver-msgs drop=5
   1->5 pre-vote term=4 logTerm=2 index=2 DROPPED (by the script)
   1->5 vote term=4 logTerm=2 index=2 DROPPED (by the script)
@@ -1831,7 +1875,6 @@ exports[`test/raft-interaction.test.ts > TAP > figure-8-commit > trace 1`] = `
     soft state: role=follower leader=2
     hard state: term=5 vote=0 commit=3
     entries: 5/4 normal ""
-    committed: 2/2 normal "", 4/3 normal ""
     must sync
     messages:
       4->2 append-resp term=5 index=4
@@ -2004,15 +2047,24 @@ exports[`test/raft-interaction.test.ts > TAP > joiner-learns-membership > trace 
     committed: 1/2 normal ""
     leader messages (sent in parallel with the leader's own write):
       1->2 append term=1 logTerm=1 index=2 commit=2
+      1->3 append term=1 logTerm=1 index=2 commit=2
   > delivering messages to 2
     1->2 append term=1 logTerm=1 index=2 commit=2
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=2 commit=2
   > 2 handling Ready
     hard state: term=1 vote=1 commit=2
     committed: 1/2 normal ""
     messages:
       2->1 append-resp term=1 index=2
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    messages:
+      3->1 append-resp term=1 index=2
   > delivering messages to 1
     2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
 > add-nodes 1 voters= learners=
   4: follower term=0 leader=0 commit=0 last=0 voters=- learners=-
 > propose-conf-change 1 add-learner 4
@@ -2034,9 +2086,7 @@ exports[`test/raft-interaction.test.ts > TAP > joiner-learns-membership > trace 
     messages:
       2->1 append-resp term=1 index=3
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=2
     entries: 1/3 conf add-learner 4
-    committed: 1/2 normal ""
     must sync
     messages:
       3->1 append-resp term=1 index=3
@@ -2188,6 +2238,16 @@ exports[`test/raft-interaction.test.ts > TAP > joiner-learns-membership > trace 
     2->1 append-resp term=1 index=4
     3->1 append-resp term=1 index=4
     4->1 append-resp term=1 index=4
+  > 1 handling Ready
+    leader messages (sent in parallel with the leader's own write):
+      1->4 append term=1 logTerm=1 index=4 commit=4
+  > delivering messages to 4
+    1->4 append term=1 logTerm=1 index=4 commit=4
+  > 4 handling Ready
+    messages:
+      4->1 append-resp term=1 index=4
+  > delivering messages to 1
+    4->1 append-resp term=1 index=4
 > status 4
   4: follower term=1 leader=1 commit=4 last=4 voters=1,2,3,4 learners=- vote=0 applied=4 log=1..4
 > assert-status 4 voters=1,2,3,4 learners=
@@ -2320,15 +2380,24 @@ exports[`test/raft-interaction.test.ts > TAP > leadership-transfer > trace 1`] =
     committed: 1/2 normal ""
     leader messages (sent in parallel with the leader's own write):
       1->2 append term=1 logTerm=1 index=2 commit=2
+      1->3 append term=1 logTerm=1 index=2 commit=2
   > delivering messages to 2
     1->2 append term=1 logTerm=1 index=2 commit=2
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=2 commit=2
   > 2 handling Ready
     hard state: term=1 vote=1 commit=2
     committed: 1/2 normal ""
     messages:
       2->1 append-resp term=1 index=2
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    messages:
+      3->1 append-resp term=1 index=2
   > delivering messages to 1
     2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
 > propose 1 a
   proposed "a" at 1/3
 > stabilize
@@ -2348,9 +2417,7 @@ exports[`test/raft-interaction.test.ts > TAP > leadership-transfer > trace 1`] =
     messages:
       2->1 append-resp term=1 index=3
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=2
     entries: 1/3 normal "a"
-    committed: 1/2 normal ""
     must sync
     messages:
       3->1 append-resp term=1 index=3
@@ -2455,15 +2522,24 @@ exports[`test/raft-interaction.test.ts > TAP > leadership-transfer > trace 1`] =
     committed: 2/4 normal ""
     leader messages (sent in parallel with the leader's own write):
       2->1 append term=2 logTerm=2 index=4 commit=4
+      2->3 append term=2 logTerm=2 index=4 commit=4
   > delivering messages to 1
     2->1 append term=2 logTerm=2 index=4 commit=4
+  > delivering messages to 3
+    2->3 append term=2 logTerm=2 index=4 commit=4
   > 1 handling Ready
     hard state: term=2 vote=2 commit=4
     committed: 2/4 normal ""
     messages:
       1->2 append-resp term=2 index=4
+  > 3 handling Ready
+    hard state: term=2 vote=2 commit=4
+    committed: 2/4 normal ""
+    messages:
+      3->2 append-resp term=2 index=4
   > delivering messages to 2
     1->2 append-resp term=2 index=4
+    3->2 append-resp term=2 index=4
 > assert-status 2 role=leader term=2 leader=2
   ok: 2 role=leader
   ok: 2 term=2
@@ -2496,9 +2572,7 @@ exports[`test/raft-interaction.test.ts > TAP > leadership-transfer > trace 1`] =
     messages:
       1->2 append-resp term=2 index=5
   > 3 handling Ready
-    hard state: term=2 vote=2 commit=4
     entries: 2/5 normal "b"
-    committed: 2/4 normal ""
     must sync
     messages:
       3->2 append-resp term=2 index=5
@@ -2662,15 +2736,24 @@ exports[`test/raft-interaction.test.ts > TAP > leadership-transfer > trace 1`] =
     committed: 3/8 normal ""
     leader messages (sent in parallel with the leader's own write):
       3->1 append term=3 logTerm=3 index=8 commit=8
+      3->2 append term=3 logTerm=3 index=8 commit=8
   > delivering messages to 1
     3->1 append term=3 logTerm=3 index=8 commit=8
+  > delivering messages to 2
+    3->2 append term=3 logTerm=3 index=8 commit=8
   > 1 handling Ready
     hard state: term=3 vote=3 commit=8
     committed: 3/8 normal ""
     messages:
       1->3 append-resp term=3 index=8
+  > 2 handling Ready
+    hard state: term=3 vote=3 commit=8
+    committed: 3/8 normal ""
+    messages:
+      2->3 append-resp term=3 index=8
   > delivering messages to 3
     1->3 append-resp term=3 index=8
+    2->3 append-resp term=3 index=8
 # (8 is 3's no-op.)
 > assert-status 3 role=leader term=3 commit=8
   ok: 3 role=leader
@@ -2930,15 +3013,24 @@ exports[`test/raft-interaction.test.ts > TAP > membership > trace 1`] = `
     committed: 1/2 normal ""
     leader messages (sent in parallel with the leader's own write):
       1->2 append term=1 logTerm=1 index=2 commit=2
+      1->3 append term=1 logTerm=1 index=2 commit=2
   > delivering messages to 2
     1->2 append term=1 logTerm=1 index=2 commit=2
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=2 commit=2
   > 2 handling Ready
     hard state: term=1 vote=1 commit=2
     committed: 1/2 normal ""
     messages:
       2->1 append-resp term=1 index=2
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    messages:
+      3->1 append-resp term=1 index=2
   > delivering messages to 1
     2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
 > propose 1 a
   proposed "a" at 1/3
 > stabilize
@@ -2958,9 +3050,7 @@ exports[`test/raft-interaction.test.ts > TAP > membership > trace 1`] = `
     messages:
       2->1 append-resp term=1 index=3
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=2
     entries: 1/3 normal "a"
-    committed: 1/2 normal ""
     must sync
     messages:
       3->1 append-resp term=1 index=3
@@ -3185,6 +3275,16 @@ exports[`test/raft-interaction.test.ts > TAP > membership > trace 1`] = `
   > delivering messages to 1
     2->1 append-resp term=1 index=5
     3->1 append-resp term=1 index=5
+    4->1 append-resp term=1 index=5
+  > 1 handling Ready
+    leader messages (sent in parallel with the leader's own write):
+      1->4 append term=1 logTerm=1 index=5 commit=5
+  > delivering messages to 4
+    1->4 append term=1 logTerm=1 index=5 commit=5
+  > 4 handling Ready
+    messages:
+      4->1 append-resp term=1 index=5
+  > delivering messages to 1
     4->1 append-resp term=1 index=5
 > assert-status 1 voters=1,2,3,4 learners=
   ok: 1 voters=1,2,3,4
@@ -3589,15 +3689,24 @@ exports[`test/raft-interaction.test.ts > TAP > prevote > trace 1`] = `
     committed: 1/2 normal ""
     leader messages (sent in parallel with the leader's own write):
       1->2 append term=1 logTerm=1 index=2 commit=2
+      1->3 append term=1 logTerm=1 index=2 commit=2
   > delivering messages to 2
     1->2 append term=1 logTerm=1 index=2 commit=2
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=2 commit=2
   > 2 handling Ready
     hard state: term=1 vote=1 commit=2
     committed: 1/2 normal ""
     messages:
       2->1 append-resp term=1 index=2
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    messages:
+      3->1 append-resp term=1 index=2
   > delivering messages to 1
     2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
 > assert-status 1 role=leader term=1
   ok: 1 role=leader
   ok: 1 term=1
@@ -3700,8 +3809,6 @@ exports[`test/raft-interaction.test.ts > TAP > prevote > trace 1`] = `
       2->1 heartbeat-resp term=1 readSeq=1
   > 3 handling Ready
     soft state: role=follower leader=1
-    hard state: term=1 vote=1 commit=2
-    committed: 1/2 normal ""
     messages:
       3->1 heartbeat-resp term=1 readSeq=1
   > delivering messages to 1
@@ -3822,15 +3929,24 @@ exports[`test/raft-interaction.test.ts > TAP > prevote-off > trace 1`] = `
     committed: 1/2 normal ""
     leader messages (sent in parallel with the leader's own write):
       1->2 append term=1 logTerm=1 index=2 commit=2
+      1->3 append term=1 logTerm=1 index=2 commit=2
   > delivering messages to 2
     1->2 append term=1 logTerm=1 index=2 commit=2
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=2 commit=2
   > 2 handling Ready
     hard state: term=1 vote=1 commit=2
     committed: 1/2 normal ""
     messages:
       2->1 append-resp term=1 index=2
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    messages:
+      3->1 append-resp term=1 index=2
   > delivering messages to 1
     2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
 > assert-status 1 role=leader term=1
   ok: 1 role=leader
   ok: 1 term=1
@@ -3842,7 +3958,7 @@ exports[`test/raft-interaction.test.ts > TAP > prevote-off > trace 1`] = `
 > stabilize
   > 3 handling Ready
     soft state: role=candidate leader=0
-    hard state: term=2 vote=3 commit=1
+    hard state: term=2 vote=3 commit=2
     must sync
     messages:
       3->1 vote term=2 logTerm=1 index=2 DROPPED (partition)
@@ -3852,7 +3968,7 @@ exports[`test/raft-interaction.test.ts > TAP > prevote-off > trace 1`] = `
   3 ticked 19 times
 > stabilize
   > 3 handling Ready
-    hard state: term=3 vote=3 commit=1
+    hard state: term=3 vote=3 commit=2
     must sync
     messages:
       3->1 vote term=3 logTerm=1 index=2 DROPPED (partition)
@@ -3867,7 +3983,7 @@ exports[`test/raft-interaction.test.ts > TAP > prevote-off > trace 1`] = `
   3 ticked 14 times
 > stabilize
   > 3 handling Ready
-    hard state: term=4 vote=3 commit=1
+    hard state: term=4 vote=3 commit=2
     must sync
     messages:
       3->1 vote term=4 logTerm=1 index=2
@@ -3899,12 +4015,12 @@ exports[`test/raft-interaction.test.ts > TAP > prevote-off > trace 1`] = `
     entries: 4/3 normal ""
     must sync
     leader messages (sent in parallel with the leader's own write):
-      3->1 append term=4 logTerm=1 index=2 commit=1 entries=[4/3 normal ""]
-      3->2 append term=4 logTerm=1 index=2 commit=1 entries=[4/3 normal ""]
+      3->1 append term=4 logTerm=1 index=2 commit=2 entries=[4/3 normal ""]
+      3->2 append term=4 logTerm=1 index=2 commit=2 entries=[4/3 normal ""]
   > delivering messages to 1
-    3->1 append term=4 logTerm=1 index=2 commit=1 entries=[4/3 normal ""]
+    3->1 append term=4 logTerm=1 index=2 commit=2 entries=[4/3 normal ""]
   > delivering messages to 2
-    3->2 append term=4 logTerm=1 index=2 commit=1 entries=[4/3 normal ""]
+    3->2 append term=4 logTerm=1 index=2 commit=2 entries=[4/3 normal ""]
   > 1 handling Ready
     soft state: role=follower leader=3
     entries: 4/3 normal ""
@@ -3922,24 +4038,33 @@ exports[`test/raft-interaction.test.ts > TAP > prevote-off > trace 1`] = `
     2->3 append-resp term=4 index=3
   > 3 handling Ready
     hard state: term=4 vote=3 commit=3
-    committed: 1/2 normal "", 4/3 normal ""
+    committed: 4/3 normal ""
     leader messages (sent in parallel with the leader's own write):
       3->1 append term=4 logTerm=4 index=3 commit=3
+      3->2 append term=4 logTerm=4 index=3 commit=3
   > delivering messages to 1
     3->1 append term=4 logTerm=4 index=3 commit=3
+  > delivering messages to 2
+    3->2 append term=4 logTerm=4 index=3 commit=3
   > 1 handling Ready
     hard state: term=4 vote=3 commit=3
     committed: 4/3 normal ""
     messages:
       1->3 append-resp term=4 index=3
+  > 2 handling Ready
+    hard state: term=4 vote=3 commit=3
+    committed: 4/3 normal ""
+    messages:
+      2->3 append-resp term=4 index=3
   > delivering messages to 3
     1->3 append-resp term=4 index=3
+    2->3 append-resp term=4 index=3
 # Node 1 saw term 4 and stepped down; 3's log was not behind, so a new election follows.
 > assert-status 1 term=4
   ok: 1 term=4
 > raft-state
   1: follower term=4 leader=3 commit=3 last=3 voters=1,2,3 learners=-
-  2: follower term=4 leader=3 commit=2 last=3 voters=1,2,3 learners=-
+  2: follower term=4 leader=3 commit=3 last=3 voters=1,2,3 learners=-
   3: leader term=4 leader=3 commit=3 last=3 voters=1,2,3 learners=-
 
 `
@@ -4047,15 +4172,24 @@ exports[`test/raft-interaction.test.ts > TAP > prevote-vote-respects-lease > tra
     committed: 1/2 normal ""
     leader messages (sent in parallel with the leader's own write):
       1->2 append term=1 logTerm=1 index=2 commit=2
+      1->3 append term=1 logTerm=1 index=2 commit=2
   > delivering messages to 2
     1->2 append term=1 logTerm=1 index=2 commit=2
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=2 commit=2
   > 2 handling Ready
     hard state: term=1 vote=1 commit=2
     committed: 1/2 normal ""
     messages:
       2->1 append-resp term=1 index=2
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    messages:
+      3->1 append-resp term=1 index=2
   > delivering messages to 1
     2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
 > assert-status 1 role=leader term=1
   ok: 1 role=leader
   ok: 1 term=1
@@ -4113,7 +4247,7 @@ exports[`test/raft-interaction.test.ts > TAP > prevote-vote-respects-lease > tra
 > process-ready 3
   > 3 handling Ready
     soft state: role=candidate leader=0
-    hard state: term=2 vote=3 commit=1
+    hard state: term=2 vote=3 commit=2
     must sync
     messages:
       3->1 vote term=2 logTerm=1 index=2
@@ -4236,15 +4370,24 @@ exports[`test/raft-interaction.test.ts > TAP > restart-compacted-leader > trace 
     committed: 1/2 normal ""
     leader messages (sent in parallel with the leader's own write):
       1->2 append term=1 logTerm=1 index=2 commit=2
+      1->3 append term=1 logTerm=1 index=2 commit=2
   > delivering messages to 2
     1->2 append term=1 logTerm=1 index=2 commit=2
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=2 commit=2
   > 2 handling Ready
     hard state: term=1 vote=1 commit=2
     committed: 1/2 normal ""
     messages:
       2->1 append-resp term=1 index=2
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    messages:
+      3->1 append-resp term=1 index=2
   > delivering messages to 1
     2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
 > partition 1 2 | 3
   partitioned: {1 2} {3}
 > propose 1 a
@@ -4379,7 +4522,7 @@ exports[`test/raft-interaction.test.ts > TAP > restart-compacted-leader > trace 
     messages:
       2->1 heartbeat-resp term=2 readSeq=1
   > 3 handling Ready
-    hard state: term=2 vote=0 commit=1
+    hard state: term=2 vote=0 commit=2
     must sync
     messages:
       3->1 heartbeat-resp term=2 readSeq=1
@@ -4545,15 +4688,24 @@ exports[`test/raft-interaction.test.ts > TAP > snapshot > trace 1`] = `
     committed: 1/2 normal ""
     leader messages (sent in parallel with the leader's own write):
       1->2 append term=1 logTerm=1 index=2 commit=2
+      1->3 append term=1 logTerm=1 index=2 commit=2
   > delivering messages to 2
     1->2 append term=1 logTerm=1 index=2 commit=2
+  > delivering messages to 3
+    1->3 append term=1 logTerm=1 index=2 commit=2
   > 2 handling Ready
     hard state: term=1 vote=1 commit=2
     committed: 1/2 normal ""
     messages:
       2->1 append-resp term=1 index=2
+  > 3 handling Ready
+    hard state: term=1 vote=1 commit=2
+    committed: 1/2 normal ""
+    messages:
+      3->1 append-resp term=1 index=2
   > delivering messages to 1
     2->1 append-resp term=1 index=2
+    3->1 append-resp term=1 index=2
 > partition 1 2 | 3
   partitioned: {1 2} {3}
 > propose 1 a
@@ -4623,8 +4775,6 @@ exports[`test/raft-interaction.test.ts > TAP > snapshot > trace 1`] = `
     messages:
       2->1 heartbeat-resp term=1 readSeq=1
   > 3 handling Ready
-    hard state: term=1 vote=1 commit=2
-    committed: 1/2 normal ""
     messages:
       3->1 heartbeat-resp term=1 readSeq=1
   > delivering messages to 1
