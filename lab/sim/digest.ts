@@ -21,10 +21,17 @@ export function hashBytes(bytes: Uint8Array): number {
   return mix(h, bytes.length);
 }
 
+const changeTypes: Record<ConfChange['type'], number> = { bootstrap: 1, 'add-learner': 2, 'add-voter': 3, remove: 4 };
+
 function changeCode(change: ConfChange | undefined): number {
   if (change === undefined) return 0;
-  const type = change.type === 'add-learner' ? 1 : change.type === 'add-voter' ? 2 : 3;
-  return type * 65_536 + change.node;
+  let code = mix(changeTypes[change.type], change.node);
+  if (change.type === 'bootstrap') {
+    for (const voter of change.voters) code = mix(code, voter);
+    code = mix(code, 0xffff_ffff);
+    for (const learner of change.learners) code = mix(code, learner);
+  }
+  return code;
 }
 
 /** The content of an entry (kind, data, membership change), not its index or term. */

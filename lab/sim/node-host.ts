@@ -35,7 +35,7 @@ export interface HostOptions {
   id: NodeId;
   prng: Prng;
   raft: RaftKnobs;
-  /** The membership a brand-new cluster starts with (the same on every member). */
+  /** The founding membership (the same on every founder); empty for a member that joins later. */
   bootstrapConf: ConfState;
   /** Snapshot once this many entries were applied since the last one; 0 never. */
   snapshotEveryApplied: number;
@@ -87,20 +87,8 @@ export class NodeHost {
     this.role = 'follower';
     this.leader = 0;
     this.#env.checker.observeStart(id, initial.applied);
-    this.#reofferSnapshot();
     this.#trace(`start term=${initial.hardState.term} commit=${initial.hardState.commit} applied=${initial.applied} log=${this.disk.snapshotIndex}..${this.disk.lastIndex}`);
     this.#drain();
-  }
-
-  /**
-   * The core gets only the snapshot's meta on restart, so a leader whose log is compacted
-   * would have nothing to send a laggard (it asserts). The driver hands it the state
-   * machine image it has on disk, as of the applied index.
-   */
-  #reofferSnapshot(): void {
-    if (this.disk.snapshot === null || this.#core === null) return;
-    const snapshot = this.#core.createSnapshot(this.disk.sm.applied, this.disk.sm.serialize());
-    this.disk.saveSnapshot(snapshot);
   }
 
   crash(why: string): void {
@@ -167,7 +155,8 @@ export class NodeHost {
       const ready = core.ready();
       if (!this.#handleReady(ready)) return;
       core.advance(ready);
-      this.#maybeSnapshot();
+      if (ready.snapshotWanted) this.#snapshotWanted();
+      else this.#maybeSnapshot();
     }
   }
 
@@ -265,6 +254,14 @@ export class NodeHost {
       this.#env.onApply(this, entry);
     }
     this.#trace(`apply ${entries[0].index}..${entries.at(-1)?.index ?? 0}`);
+  }
+
+  /** The core has a follower to catch up and no snapshot since it (re)started: hand it the image. */
+  #snapshotWanted(): void {
+    const snapshot = this.#live().createSnapshot(this.disk.sm.applied, this.disk.sm.serialize());
+    this.disk.saveSnapshot(snapshot);
+    this.snapshotsTaken += 1;
+    this.#trace(`snapshot ${snapshot.meta.index} (wanted by the core)`);
   }
 
   #maybeSnapshot(): void {

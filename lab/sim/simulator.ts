@@ -76,7 +76,7 @@ export class Simulator implements HostEnv {
       this.#phases.set(id, prng.int(o.tickMs));
       const snapshotEveryApplied = o.snapshotEveryApplied ?? prng.range(20, 100);
       this.#hosts.set(id, new NodeHost(this, {
-        id, prng: hostPrng, raft, bootstrapConf: { voters, learners: [] },
+        id, prng: hostPrng, raft, bootstrapConf: { voters: id <= this.members ? voters : [], learners: [] },
         snapshotEveryApplied, compactKeepMax: 10, leaderMessagesEarly: o.leaderMessagesEarly,
       }));
     }
