@@ -6,11 +6,10 @@
 // `keel lab ...` is how people run the lab (DESIGN.md: "nothing imports lab/ but tests, bench
 // and the CLI"). test/imports.test.ts allows exactly this file.
 import { runSimCommand } from '../lab/sim/cli.ts';
-
-/** The simulator run `keel up` shows until the master process exists. */
-const demoSeed = 1;
-/** Virtual milliseconds of the demo run (the simulator's own default). */
-const demoSteps = 4000;
+import { runMasterCommand } from './master.ts';
+import { masterUsage } from './master-config.ts';
+import { runStatusCommand, statusUsage } from './status.ts';
+import { runUpCommand, upUsage } from './up.ts';
 
 /** Exit code for a command line that keel does not understand (as with most Unix tools). */
 const exitUsage = 2;
@@ -24,15 +23,22 @@ interface Command {
 
 const commands: Record<string, Command> = {
   up: {
-    summary: 'start a master (for now: run the simulator demo cluster)',
-    usage: 'keel up',
-    help: [
-      'Starts a keel master. The master process is not built yet, so for now `keel up` runs',
-      `the deterministic simulator's demo cluster instead: 3 nodes, seed ${demoSeed}, ${demoSteps} simulated`,
-      'ms with seeded faults, printing the fault schedule, the summary and the verdict.',
-      '`keel lab sim --seed 1` shows the full trace. `npm start` runs this command.',
-    ].join('\n'),
-    run: runUp,
+    summary: 'start a local three-master cluster on loopback (what `npm start` runs)',
+    usage: 'keel up [--dir DIR] [--base-port N]',
+    help: upUsage.replace(/^usage: .*\n\n/, ''),
+    run: runUpCommand,
+  },
+  master: {
+    summary: 'run one master from a JSON config',
+    usage: 'keel master --config FILE [flags]',
+    help: masterUsage.replace(/^usage: [^]*?\n\n/, ''),
+    run: runMasterCommand,
+  },
+  status: {
+    summary: 'print a table of the masters of a local cluster',
+    usage: 'keel status [--dir DIR]',
+    help: statusUsage.replace(/^usage: .*\n\n/, ''),
+    run: runStatusCommand,
   },
   lab: {
     summary: 'the failure-mode lab (deterministic simulator)',
@@ -54,15 +60,6 @@ const commands: Record<string, Command> = {
     run: async (args) => runHelp(args),
   },
 };
-
-async function runUp(args: string[]): Promise<number> {
-  if (args.length > 0) return usageError(`keel up takes no arguments (got: ${args.join(' ')})`);
-  console.log(
-    `keel up: the master process is not built yet; running the simulator's demo cluster ` +
-      `(3 nodes, seed ${demoSeed}, ${demoSteps} simulated ms) instead`,
-  );
-  return runSimCommand(['--seed', String(demoSeed), '--steps', String(demoSteps), '--nodes', '3', '--quiet']);
-}
 
 async function runLab(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -123,7 +120,16 @@ export async function main(argv: string[]): Promise<number> {
     printCommandHelp(name);
     return 0;
   }
-  return commands[name]!.run(args);
+  try {
+    return await commands[name]!.run(args);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'KEEL_BAD_CONFIG' || code === 'KEEL_USAGE') {
+      console.error(`keel ${name}: ${(error as Error).message}`);
+      return exitUsage;
+    }
+    throw error;
+  }
 }
 
 process.exitCode = await main(process.argv.slice(2));

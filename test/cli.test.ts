@@ -1,8 +1,11 @@
 // The `keel` command as a user runs it: a child process through bin/keel.js.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testBasePort, waitFor } from './support/processes.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -19,7 +22,7 @@ t.test('keel --help lists the commands', async (t) => {
   const run = keel('--help');
   t.equal(run.status, 0);
   t.match(run.stdout, /Usage: keel <command>/);
-  for (const command of ['up', 'lab', 'help']) t.match(run.stdout, new RegExp(`^  ${command}\\b`, 'm'));
+  for (const command of ['up', 'master', 'status', 'lab', 'help']) t.match(run.stdout, new RegExp(`^  ${command}\\b`, 'm'));
 });
 
 t.test('keel help <command> shows that command', async (t) => {
@@ -44,9 +47,40 @@ t.test('keel lab sim replays a run exactly from its seed', async (t) => {
   t.match(first.stdout, /violations: 0\n$/, 'the trace ends with its verdict');
 });
 
-t.test('keel up says the master is not built yet and runs the demo cluster', async (t) => {
-  const run = keel('up');
-  t.equal(run.status, 0, run.stderr);
-  t.match(run.stdout.split('\n')[0], /^keel up: the master process is not built yet; running the simulator's demo cluster/);
-  t.match(run.stdout, /violations: 0\n$/);
+t.test('keel up starts three masters, reports the leader, and stops them on SIGTERM', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'keel-up-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const basePort = testBasePort() + 5;
+  const child = spawn(process.execPath, [join(root, 'bin/keel.js'), 'up', '--dir', dir, '--base-port', String(basePort)], { cwd: root });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  await waitFor('the leader table', async () => (/running; Ctrl-C stops the cluster/.test(stdout) ? true : undefined), 60_000);
+  t.match(stdout, /^ID\s+ROLE\s+TERM\s+LEADER/m, 'a status table');
+  t.equal(stdout.match(/ leader /g)?.length, 1, 'exactly one leader');
+  const cluster = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { members: Array<{ id: number; apiUrl: string; pid: number }> };
+  t.same(cluster.members.map((m) => m.apiUrl), [1, 2, 3].map((i) => `http://127.0.0.1:${basePort + i}`));
+  for (const id of [1, 2, 3]) t.ok(existsSync(join(dir, `m${id}.json`)), `m${id}.json written`);
+  const status = keel('status', '--dir', dir);
+  t.equal(status.status, 0, status.stderr);
+  t.equal(status.stdout.trim().split('\n').length, 4, 'keel status: a header and three masters');
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  t.equal(await exit, 0);
+  t.match(stdout, /keel up: stopped/);
+  for (const member of cluster.members) t.throws(() => process.kill(member.pid, 0), 'master stopped');
+});
+
+t.test('keel status without a cluster says how to start one (exit 2)', async (t) => {
+  const run = keel('status', '--dir', join(tmpdir(), 'keel-no-such-dir'));
+  t.equal(run.status, 2);
+  t.match(run.stderr, /no cluster in .*keel up --dir/);
+});
+
+t.test('keel master with a bad config names the problem (exit 2)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'keel-cfg-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify({ id: 1, clusterId: 'c', secret: 's', dataDir: dir, peerAddress: 'nope', apiAddress: '127.0.0.1:1', members: [] }));
+  const run = keel('master', '--config', join(dir, 'bad.json'));
+  t.equal(run.status, 2);
+  t.match(run.stderr, /config .*bad.json: peerAddress must be HOST:PORT, not "nope"/);
 });

@@ -1,0 +1,416 @@
+// The driver: runs a pure Raft core inside a process. It owns the tick timer and the Ready
+// loop: persist (sync) before sending what depends on it, let a leader replicate in parallel
+// with its own write, apply committed entries, serve reads, then advance.
+import { RawNode, Prng, KeelError, noNode } from './core/index.ts';
+import type { ConfState, Entry, Message, NodeId, Ready, SnapshotMeta, Status } from './core/index.ts';
+import type { BatchOp, LogStore } from './log-store.ts';
+
+/** Ticks of the core per second: one tick is one heartbeat interval (100 ms, etcd's default). */
+export const tickIntervalMs = 100;
+/** Applied entries between two snapshots of the state machine. */
+export const snapshotEveryEntriesDefault = 10_000;
+/** Proposals waiting for their entry to apply, per process. */
+export const pendingProposalsMax = 65_536;
+
+/** The replicated state machine, as the driver sees it. */
+export interface StateMachine {
+  /** The index of the last entry applied, as stored with the state. */
+  appliedIndex(): Promise<number>;
+  /**
+   * Applies committed entries in order, in one batch that also stores the applied index.
+   * Returns one result per entry (undefined for no-op and membership entries).
+   */
+  apply(entries: Entry[]): Promise<unknown[]>;
+  /** A serialized image of the state at the applied index. */
+  snapshot(): Promise<Uint8Array>;
+  /** Batch operations that replace the whole state with an image, written with the log's snapshot. */
+  restoreOps(data: Uint8Array, meta: SnapshotMeta): Promise<BatchOp[]>;
+  /** The restore operations are on disk: drop any cached state. */
+  restored(meta: SnapshotMeta): void;
+}
+
+export interface Transport {
+  send(messages: Message[]): void;
+}
+
+export interface RaftNodeOptions {
+  id: NodeId;
+  /** Membership of a new cluster (used only when the log store is empty). */
+  conf: ConfState;
+  logStore: LogStore;
+  stateMachine: StateMachine;
+  transport: Transport;
+  /** Seed of the election-timeout PRNG. Default: derived from the id and the process id. */
+  seed?: number;
+  /** Ticks between heartbeats. Default 1. */
+  heartbeatTicks?: number;
+  /** Base election timeout in ticks. Default 10 ([1000, 2000) ms at the default tick). */
+  electionTicks?: number;
+  /** Milliseconds per tick. Default tickIntervalMs (100). */
+  tickMs?: number;
+  /**
+   * Applied entries between two snapshots (then the log is compacted, keeping half of that
+   * behind the snapshot in memory for followers slightly behind). Default 10,000.
+   */
+  snapshotEveryEntries?: number;
+  /** Called once when the node stops on an error it cannot go on from (a failed write). */
+  onFatal: (error: Error) => void;
+  /** Observability hooks; all optional. */
+  observe?: Partial<NodeObserver>;
+}
+
+export interface NodeObserver {
+  fsync(ms: number, entries: number): void;
+  committed(latencyMs: number): void;
+  leaderChanged(leader: NodeId, term: number): void;
+}
+
+export class ProposalDroppedError extends KeelError {
+  override readonly code = 'KEEL_PROPOSAL_DROPPED' as const;
+  constructor() {
+    super('the entry was replaced by another leader before it committed; the write did not happen');
+  }
+}
+
+export class StoppedError extends KeelError {
+  override readonly code = 'KEEL_STOPPED' as const;
+  constructor() {
+    super('this master is stopping');
+  }
+}
+
+export class TimeoutError extends KeelError {
+  override readonly code = 'KEEL_TIMEOUT' as const;
+}
+
+export class TooManyPendingError extends KeelError {
+  override readonly code = 'KEEL_TOO_MANY_PENDING' as const;
+  constructor() {
+    super(`${pendingProposalsMax} proposals are already waiting; try again later`);
+  }
+}
+
+interface PendingProposal {
+  term: number;
+  startedMs: number;
+  resolve: (result: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+interface PendingRead {
+  index: number; // -1 until the read index is known
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export class RaftNode {
+  readonly id: NodeId;
+  #core!: RawNode;
+  readonly #options: RaftNodeOptions;
+  #timer: NodeJS.Timeout | null = null;
+  #running = false;
+  #stopped = false;
+  #fatal: Error | null = null;
+  #appliedIndex = 0;
+  #lastSnapshotIndex = 0;
+  #proposals = new Map<number, PendingProposal>();
+  #reads = new Map<string, PendingRead>();
+  #readsWaitingApply: PendingRead[] = [];
+  #readSeq = 0;
+  #leader: NodeId = noNode;
+  #term = 0;
+  #leaderWaiters: Array<() => void> = [];
+  #stopWaiters: Array<() => void> = [];
+
+  constructor(options: RaftNodeOptions) {
+    this.id = options.id;
+    this.#options = options;
+  }
+
+  /** Recovers from disk alone and starts ticking. */
+  async start(): Promise<void> {
+    const { logStore, stateMachine } = this.#options;
+    const recovered = await logStore.load();
+    const applied = await stateMachine.appliedIndex();
+    this.#appliedIndex = applied;
+    this.#lastSnapshotIndex = recovered.snapshot?.index ?? 0;
+    const seed = this.#options.seed ?? (this.id * 1_000_003 + process.pid) >>> 0;
+    this.#core = new RawNode(
+      {
+        id: this.id,
+        prng: new Prng(seed),
+        heartbeatTicks: this.#options.heartbeatTicks ?? 1,
+        electionTicks: this.#options.electionTicks ?? 10,
+      },
+      { hardState: recovered.hardState, snapshot: recovered.snapshot, entries: recovered.entries, applied, conf: this.#options.conf },
+    );
+    this.#term = recovered.hardState.term;
+    this.#timer = setInterval(() => this.#onTick(), this.#options.tickMs ?? tickIntervalMs);
+    this.#schedule();
+  }
+
+  // ---- inputs -----------------------------------------------------------------------------
+
+  /** Messages from peers. */
+  receive(messages: Message[]): void {
+    if (this.#stopped) return;
+    for (const m of messages) {
+      if (m.to !== this.id) continue;
+      this.#core.step(m);
+    }
+    this.#schedule();
+  }
+
+  reportUnreachable(id: NodeId): void {
+    if (this.#stopped) return;
+    this.#core.reportUnreachable(id);
+  }
+
+  /**
+   * Proposes `data` on this member (the leader); resolves with the state machine's result once
+   * applied. After `timeoutMs` it fails with KEEL_TIMEOUT: the write may or may not happen.
+   */
+  propose(data: Uint8Array, timeoutMs: number): Promise<unknown> {
+    this.#checkRunning();
+    if (this.#proposals.size >= pendingProposalsMax) return Promise.reject(new TooManyPendingError());
+    const { index, term } = this.#core.propose(data);
+    const promise = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.#proposals.get(index)?.term !== term) return;
+        this.#proposals.delete(index);
+        reject(new TimeoutError(`the write at index ${index} did not commit within ${timeoutMs} ms; it may still take effect`));
+      }, timeoutMs);
+      const settle = <T>(f: (v: T) => void) => (v: T): void => {
+        clearTimeout(timer);
+        f(v);
+      };
+      this.#proposals.set(index, { term, startedMs: performance.now(), resolve: settle(resolve), reject: settle(reject) });
+    });
+    this.#schedule();
+    return promise;
+  }
+
+  /**
+   * Resolves once this member's state machine reflects every write committed before the call
+   * (ReadIndex). Fails with KEEL_TIMEOUT after `timeoutMs`, e.g. while leadership changes.
+   */
+  readIndex(timeoutMs: number): Promise<void> {
+    this.#checkRunning();
+    const context = `${this.id}:${++this.#readSeq}`;
+    this.#core.readIndex(context);
+    const promise = new Promise<void>((resolve, reject) => {
+      const read: PendingRead = { index: -1, resolve: () => {}, reject: () => {} };
+      const timer = setTimeout(() => {
+        this.#reads.delete(context);
+        this.#readsWaitingApply = this.#readsWaitingApply.filter((r) => r !== read);
+        reject(new TimeoutError(`no read index within ${timeoutMs} ms`));
+      }, timeoutMs);
+      read.resolve = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      read.reject = (error) => {
+        clearTimeout(timer);
+        reject(error);
+      };
+      this.#reads.set(context, read);
+    });
+    this.#schedule();
+    return promise;
+  }
+
+  transferLeadership(to: NodeId): void {
+    this.#checkRunning();
+    this.#core.transferLeadership(to);
+    this.#schedule();
+  }
+
+  status(): Status {
+    return this.#core.status();
+  }
+
+  get leader(): NodeId {
+    return this.#leader;
+  }
+
+  get term(): number {
+    return this.#term;
+  }
+
+  get appliedIndex(): number {
+    return this.#appliedIndex;
+  }
+
+  /** The index of the last snapshot made or installed here (0: none). */
+  get snapshotIndex(): number {
+    return this.#lastSnapshotIndex;
+  }
+
+  get tickMs(): number {
+    return this.#options.tickMs ?? tickIntervalMs;
+  }
+
+  /** Resolves when a leader is known, or after `timeoutMs` (then the caller fails with 503). */
+  waitForLeader(timeoutMs: number): Promise<NodeId> {
+    if (this.#leader !== noNode || this.#stopped) return Promise.resolve(this.#leader);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(this.#leader);
+      };
+      const timer = setTimeout(() => {
+        this.#leaderWaiters = this.#leaderWaiters.filter((w) => w !== done);
+        resolve(this.#leader);
+      }, timeoutMs);
+      this.#leaderWaiters.push(done);
+    });
+  }
+
+  /** Stops ticking and the loop; pending work fails with KEEL_STOPPED. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#running) await new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
+    this.#failAll(new StoppedError());
+  }
+
+  // ---- the loop ---------------------------------------------------------------------------
+
+  #checkRunning(): void {
+    if (this.#fatal) throw this.#fatal;
+    if (this.#stopped) throw new StoppedError();
+  }
+
+  #onTick(): void {
+    this.#core.tick();
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#running || this.#stopped) return;
+    if (!this.#core.hasReady()) return;
+    this.#running = true;
+    setImmediate(() => void this.#loop());
+  }
+
+  async #loop(): Promise<void> {
+    try {
+      while (!this.#stopped && this.#core.hasReady()) await this.#handleReady(this.#core.ready());
+    } catch (error) {
+      this.#die(error as Error);
+    } finally {
+      this.#running = false;
+      for (const waiter of this.#stopWaiters.splice(0)) waiter();
+    }
+    if (!this.#stopped && this.#core.hasReady()) this.#schedule();
+  }
+
+  async #handleReady(rd: Ready): Promise<void> {
+    const { logStore, stateMachine, transport } = this.#options;
+    if (rd.softState) this.#onSoftState(rd.softState.leader);
+    if (rd.hardState) this.#term = rd.hardState.term;
+    // A leader replicates in parallel with its own write; it counts itself only after it.
+    if (rd.leaderMessages.length > 0) transport.send(rd.leaderMessages);
+    const restoreOps = rd.snapshot ? await stateMachine.restoreOps(rd.snapshot.data, rd.snapshot.meta) : [];
+    if (rd.mustSync || rd.hardState || rd.snapshot) {
+      const started = performance.now();
+      await logStore.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot?.meta ?? null, ops: restoreOps });
+      this.#options.observe?.fsync?.(performance.now() - started, rd.entries.length);
+    }
+    if (rd.messages.length > 0) transport.send(rd.messages);
+    if (rd.snapshot) {
+      stateMachine.restored(rd.snapshot.meta);
+      this.#appliedIndex = rd.snapshot.meta.index;
+      this.#lastSnapshotIndex = rd.snapshot.meta.index;
+      this.#dropProposalsUpTo(rd.snapshot.meta.index);
+    }
+    if (rd.committedEntries.length > 0) await this.#apply(rd.committedEntries);
+    for (const rs of rd.readStates) this.#onReadState(rs.context, rs.index);
+    this.#releaseReads();
+    this.#core.advance(rd);
+    await this.#maybeSnapshot(rd.snapshotWanted);
+  }
+
+  async #apply(entries: Entry[]): Promise<void> {
+    const results = await this.#options.stateMachine.apply(entries);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      const pending = this.#proposals.get(entry.index);
+      if (pending === undefined) continue;
+      this.#proposals.delete(entry.index);
+      if (pending.term !== entry.term) {
+        pending.reject(new ProposalDroppedError());
+        continue;
+      }
+      this.#options.observe?.committed?.(performance.now() - pending.startedMs);
+      pending.resolve(results[i]);
+    }
+    this.#appliedIndex = entries[entries.length - 1].index;
+  }
+
+  #dropProposalsUpTo(index: number): void {
+    for (const [i, pending] of this.#proposals) {
+      if (i > index) continue;
+      this.#proposals.delete(i);
+      pending.reject(new ProposalDroppedError());
+    }
+  }
+
+  #onSoftState(leader: NodeId): void {
+    const changed = leader !== this.#leader;
+    this.#leader = leader;
+    if (changed && leader !== noNode) this.#options.observe?.leaderChanged?.(leader, this.#core.status().term);
+    if (leader !== noNode) for (const waiter of this.#leaderWaiters.splice(0)) waiter();
+  }
+
+  #onReadState(context: string, index: number): void {
+    const read = this.#reads.get(context);
+    if (read === undefined) return;
+    this.#reads.delete(context);
+    read.index = index;
+    this.#readsWaitingApply.push(read);
+  }
+
+  #releaseReads(): void {
+    if (this.#readsWaitingApply.length === 0) return;
+    const waiting = this.#readsWaitingApply;
+    this.#readsWaitingApply = [];
+    for (const read of waiting) {
+      if (read.index <= this.#appliedIndex) read.resolve();
+      else this.#readsWaitingApply.push(read);
+    }
+  }
+
+  /** Every snapshotEveryEntries applied entries, or when a laggard needs one: an image, and a shorter log. */
+  async #maybeSnapshot(wanted: boolean): Promise<void> {
+    const applied = this.#appliedIndex;
+    const every = this.#options.snapshotEveryEntries ?? snapshotEveryEntriesDefault;
+    if (!wanted && applied - this.#lastSnapshotIndex < every) return;
+    const data = await this.#options.stateMachine.snapshot();
+    const snapshot = this.#core.createSnapshot(applied, data);
+    this.#lastSnapshotIndex = applied;
+    await this.#options.logStore.compact(snapshot.meta);
+    const keepFrom = applied - Math.floor(every / 2);
+    if (keepFrom > this.#core.status().firstIndex) this.#core.compact(keepFrom);
+  }
+
+  #die(error: Error): void {
+    if (this.#fatal) return;
+    this.#fatal = error;
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#failAll(error);
+    this.#options.onFatal(error);
+  }
+
+  #failAll(error: Error): void {
+    for (const pending of this.#proposals.values()) pending.reject(error);
+    this.#proposals.clear();
+    for (const read of this.#reads.values()) read.reject(error);
+    this.#reads.clear();
+    for (const read of this.#readsWaitingApply) read.reject(error);
+    this.#readsWaitingApply = [];
+    for (const waiter of this.#leaderWaiters.splice(0)) waiter();
+  }
+}

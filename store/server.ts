@@ -1,0 +1,165 @@
+// The store server of one master: the Raft node with its LevelDB log and state machine, the
+// peer transport, and the HTTP API, wired together.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { noNode, type NodeId } from '../raft/core/index.ts';
+import { LogStore } from '../raft/log-store.ts';
+import { RaftNode } from '../raft/node.ts';
+import { PeerTransport } from '../raft/transport.ts';
+import { MasterApi } from './http-api.ts';
+import { KvStateMachine } from './kv-state-machine.ts';
+import { Counter, Gauge, Histogram, Registry, batchBuckets, latencyBucketsSeconds } from './metrics.ts';
+
+export interface MemberConfig {
+  id: number;
+  /** host:port of the Raft peer transport. */
+  peerAddress: string;
+  /** host:port of the HTTP API. */
+  apiAddress: string;
+}
+
+export interface MasterConfig {
+  id: number;
+  clusterId: string;
+  /** The shared secret peers authenticate with (HMAC challenge-response). */
+  secret: string;
+  dataDir: string;
+  peerAddress: string;
+  apiAddress: string;
+  members: MemberConfig[];
+  /** Milliseconds per Raft tick. Default 100. */
+  tickMs?: number;
+  /** Election timeout base in ticks. Default 10. */
+  electionTicks?: number;
+  /** Applied entries between two snapshots of the state machine. Default 10,000. */
+  snapshotEveryEntries?: number;
+}
+
+export function parseAddress(text: string): { host: string; port: number } {
+  const match = /^(.+):(\d+)$/.exec(text);
+  if (!match) throw new Error(`not a HOST:PORT address: ${JSON.stringify(text)}`);
+  return { host: match[1], port: Number(match[2]) };
+}
+
+/** How long a stopping leader waits for its successor before it stops anyway, ms. */
+const transferWaitMs = 3000;
+
+export interface RunningMaster {
+  config: MasterConfig;
+  apiUrl: string;
+  node: RaftNode;
+  stop(): Promise<void>;
+}
+
+function log(config: MasterConfig, line: string): void {
+  process.stderr.write(`keel master ${config.id}: ${line}\n`);
+}
+
+export async function startMaster(config: MasterConfig): Promise<RunningMaster> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const db = new Level<Uint8Array, Uint8Array>(join(config.dataDir, 'db'), { keyEncoding: 'view', valueEncoding: 'view' });
+  await db.open();
+  const registry = new Registry();
+  const metrics = masterMetrics(registry);
+  const logStore = new LogStore({ dir: config.dataDir, db, syncDelayMs: Number(process.env.KEEL_TEST_SYNC_DELAY_MS ?? 0) });
+  const kv = new KvStateMachine(db);
+  const peers = new Map(config.members.filter((m) => m.id !== config.id).map((m) => [m.id, parseAddress(m.peerAddress)]));
+  let node: RaftNode | null = null;
+  const transport = new PeerTransport({
+    id: config.id,
+    clusterId: config.clusterId,
+    secret: config.secret,
+    listen: parseAddress(config.peerAddress),
+    peers,
+    onMessages: (messages) => node?.receive(messages),
+    onUnreachable: (id) => node?.reportUnreachable(id),
+    log: (line) => log(config, line),
+  });
+  node = new RaftNode({
+    id: config.id,
+    conf: { voters: config.members.map((m) => m.id).sort((a, b) => a - b), learners: [] },
+    logStore,
+    stateMachine: kv,
+    transport,
+    tickMs: config.tickMs,
+    electionTicks: config.electionTicks,
+    snapshotEveryEntries: config.snapshotEveryEntries,
+    onFatal: (error) => {
+      log(config, `stopping on a fatal error: ${error.message}`);
+      process.exit(1);
+    },
+    observe: {
+      fsync: (ms, entries) => {
+        metrics.fsync.observe(ms / 1000);
+        if (entries > 0) metrics.batch.observe(entries);
+      },
+      committed: (ms) => {
+        metrics.proposals.inc();
+        metrics.commit.observe(ms / 1000);
+      },
+      leaderChanged: (leader, term) => {
+        metrics.leaderChanges.inc();
+        log(config, `leader is member ${leader} in term ${term}`);
+      },
+    },
+  });
+  const started = node;
+  registry.add(new Gauge('keel_raft_term', 'Current Raft term.', () => [{ labels: {}, value: started.term }]));
+  registry.add(new Gauge('keel_raft_is_leader', '1 on the leader.', () => [{ labels: {}, value: started.leader === config.id ? 1 : 0 }]));
+  registry.add(new Gauge('keel_raft_applied_index', 'Last applied index.', () => [{ labels: {}, value: started.appliedIndex }]));
+  registry.add(
+    new Gauge('keel_peer_rtt_seconds', 'Round-trip time to each peer (transport ping).', () =>
+      [...transport.stats()].filter(([, s]) => s.rttMs !== null).map(([id, s]) => ({ labels: { peer: String(id) }, value: s.rttMs! / 1000 })),
+    ),
+  );
+  await transport.start();
+  await node.start();
+  const apiUrls = new Map<NodeId, string>(config.members.map((m) => [m.id, `http://${m.apiAddress}`]));
+  const api = new MasterApi({ node, kv, apiUrls, registry, peerStatus: () => Object.fromEntries(transport.stats()) });
+  const { host, port } = parseAddress(config.apiAddress);
+  await api.listen(host, port);
+  const apiUrl = `http://${config.apiAddress}`;
+  log(config, `serving the API on ${apiUrl}, peers on ${config.peerAddress}, data in ${config.dataDir}`);
+
+  const stop = async (): Promise<void> => {
+    await handOverLeadership(started, config);
+    await api.close();
+    await started.stop();
+    await transport.stop();
+    await db.close();
+  };
+  return { config, apiUrl, node: started, stop };
+}
+
+/** A stopping leader first hands leadership to the most caught-up voter. */
+async function handOverLeadership(node: RaftNode, config: MasterConfig): Promise<void> {
+  if (node.leader !== config.id) return;
+  const status = node.status();
+  let best: NodeId = noNode;
+  let bestMatch = -1;
+  for (const [id, pr] of status.progress) {
+    if (id === config.id || pr.learner || !status.conf.voters.includes(id)) continue;
+    if (pr.match > bestMatch) [best, bestMatch] = [id, pr.match];
+  }
+  if (best === noNode) return;
+  log(config, `handing leadership to member ${best} before stopping`);
+  try {
+    node.transferLeadership(best);
+  } catch (error) {
+    log(config, `leadership transfer refused: ${(error as Error).message}`);
+    return;
+  }
+  const deadline = Date.now() + transferWaitMs;
+  while (node.leader === config.id && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+function masterMetrics(registry: Registry) {
+  return {
+    leaderChanges: registry.add(new Counter('keel_raft_leader_changes_total', 'Leader changes seen by this member.')),
+    proposals: registry.add(new Counter('keel_raft_proposals_committed_total', 'Proposals of this member that committed and applied.')),
+    commit: registry.add(new Histogram('keel_raft_commit_latency_seconds', 'From proposal to apply, on the leader.', latencyBucketsSeconds)),
+    fsync: registry.add(new Histogram('keel_disk_fsync_seconds', 'Sync writes of the Raft log and hard state.', latencyBucketsSeconds)),
+    batch: registry.add(new Histogram('keel_raft_append_batch_entries', 'Entries per sync write of the log.', batchBuckets)),
+  };
+}

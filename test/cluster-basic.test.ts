@@ -1,0 +1,102 @@
+// Three real master processes on loopback: election, the key-value API through any master,
+// bad input, and a leader killed or stopped.
+import t from 'tap';
+import { ProcessCluster, http, waitFor } from './support/processes.ts';
+
+const cluster = new ProcessCluster();
+t.teardown(() => cluster.destroy());
+
+t.before(async () => {
+  await cluster.startAll();
+});
+
+const others = (id: number): number[] => [1, 2, 3].filter((x) => x !== id);
+
+t.test('a write through a follower is readable from all three', async (t) => {
+  const leader = await cluster.leader();
+  const follower = others(leader)[0];
+  const put = await http('PUT', `${cluster.url(follower)}/v1/kv/greeting`, 'hello');
+  t.equal(put.status, 200, put.body.toString());
+  t.equal(put.headers['x-keel-leader'], String(leader), 'the follower names the leader');
+  t.ok(Number(put.headers['x-keel-term']) >= 1, 'and the term');
+  for (const id of [1, 2, 3]) {
+    const get = await http('GET', `${cluster.url(id)}/v1/kv/greeting`);
+    t.equal(get.status, 200, `member ${id}`);
+    t.equal(get.body.toString(), 'hello', `member ${id} reads it (linearizable)`);
+  }
+  const list = await http('GET', `${cluster.url(follower)}/v1/kv?prefix=gree`);
+  t.same(list.json(), { items: [{ key: 'greeting', value: 'hello' }], count: 1 });
+  const del = await http('DELETE', `${cluster.url(follower)}/v1/kv/greeting`);
+  t.same(del.json(), { op: 'del', deleted: 1 });
+  t.equal((await http('GET', `${cluster.url(leader)}/v1/kv/greeting`)).status, 404);
+});
+
+t.test('bad input gets a 4xx JSON error with a code, and nothing reaches the log', async (t) => {
+  const url = cluster.url(1);
+  const before = (await cluster.status(1)).lastIndex as number;
+  const cases: Array<[string, string, string | Uint8Array | undefined, number, string]> = [
+    ['PUT', '/v1/kv/', 'x', 400, 'KEEL_EMPTY_KEY'],
+    ['PUT', `/v1/kv/${'k'.repeat(4097)}`, 'x', 400, 'KEEL_KEY_TOO_LONG'],
+    ['PUT', '/v1/kv/%E0%A4%A', 'x', 400, 'KEEL_BAD_KEY'],
+    ['PUT', '/v1/kv/big', new Uint8Array(1.5 * 1024 * 1024 + 1), 413, 'KEEL_VALUE_TOO_LARGE'],
+    ['POST', '/v1/kv/x', 'x', 405, 'KEEL_METHOD_NOT_ALLOWED'],
+    ['GET', '/v2/nothing', undefined, 404, 'KEEL_NOT_FOUND'],
+    ['GET', '/v1/kv/x?consistency=eventual', undefined, 400, 'KEEL_BAD_REQUEST'],
+    ['GET', '/v1/kv?limit=0', undefined, 400, 'KEEL_BAD_REQUEST'],
+  ];
+  for (const [method, path, body, status, code] of cases) {
+    const res = await http(method, url + path, body);
+    t.equal(res.status, status, `${method} ${path.slice(0, 40)}: ${res.body.toString().slice(0, 120)}`);
+    t.equal((res.json() as { code: string }).code, code);
+  }
+  const max = await http('PUT', `${url}/v1/kv/max`, new Uint8Array(1.5 * 1024 * 1024));
+  t.equal(max.status, 200, 'a value of exactly 1.5 MiB is accepted');
+  const after = (await cluster.status(1)).lastIndex as number;
+  t.equal(after, before + 1, 'only the good write reached the log');
+  t.ok(cluster.running(1), 'the master is still up');
+});
+
+t.test('observability: healthz, status, metrics', async (t) => {
+  t.equal((await http('GET', `${cluster.url(2)}/healthz`)).status, 200);
+  const leader = await cluster.leader();
+  const status = await cluster.status(leader);
+  t.equal(status.role, 'leader');
+  t.equal(status.pid, cluster.pid(leader));
+  for (const field of ['term', 'commitIndex', 'appliedIndex', 'lastIndex']) t.type(status[field], 'number', field);
+  t.same(Object.keys(status.peers as object).sort(), others(leader).map(String), 'per peer: match and last contact');
+  const metrics = (await http('GET', `${cluster.url(leader)}/metrics`)).body.toString();
+  for (const name of ['keel_raft_term', 'keel_raft_leader_changes_total', 'keel_raft_proposals_committed_total', 'keel_raft_commit_latency_seconds_bucket', 'keel_disk_fsync_seconds_bucket', 'keel_raft_append_batch_entries_bucket', 'keel_peer_rtt_seconds']) {
+    t.match(metrics, new RegExp(`^${name}`, 'm'), name);
+  }
+});
+
+t.test('SIGKILL of the leader: a new leader serves writes; the old one restarts and catches up', async (t) => {
+  const old = await cluster.leader();
+  const termBefore = (await cluster.status(old)).term as number;
+  await cluster.kill(old, 'SIGKILL');
+  const killedAt = Date.now();
+  const survivor = others(old)[0];
+  const put = await waitFor('a write accepted after the leader died', async () => {
+    const res = await http('PUT', `${cluster.url(survivor)}/v1/kv/after-kill`, 'v', 5000);
+    return res.status === 200 ? res : undefined;
+  });
+  t.comment(`first write accepted ${Date.now() - killedAt} ms after SIGKILL of the leader`);
+  t.ok(Number(put.headers['x-keel-term']) > termBefore, 'in a new term');
+  cluster.start(old);
+  await waitFor('the old leader to catch up', async () => {
+    const res = await http('GET', `${cluster.url(old)}/v1/kv/after-kill?consistency=serializable`, undefined, 2000);
+    return res.status === 200 && res.body.toString() === 'v' ? true : undefined;
+  });
+  t.pass('the restarted master has the write in its own state machine');
+});
+
+t.test('SIGTERM of the leader: it hands leadership over, then exits 0', async (t) => {
+  const old = await cluster.leader();
+  const exit = await cluster.kill(old, 'SIGTERM');
+  t.same(exit, { code: 0, signal: null });
+  t.match(cluster.log(old), /handing leadership to member \d before stopping/);
+  const next = await cluster.leader(10_000);
+  t.not(next, old);
+  cluster.start(old);
+  await cluster.leader();
+});
