@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { testBasePort, waitFor } from './support/processes.ts';
+import { testBasePort, waitFor } from '../lab/cluster/process-cluster.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -1,7 +1,7 @@
 // Three real master processes on loopback: election, the key-value API through any master,
 // bad input, and a leader killed or stopped.
 import t from 'tap';
-import { ProcessCluster, http, waitFor } from './support/processes.ts';
+import { ProcessCluster, http, waitFor } from '../lab/cluster/process-cluster.ts';
 
 const cluster = new ProcessCluster();
 t.teardown(() => cluster.destroy());

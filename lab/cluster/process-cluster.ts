@@ -1,4 +1,4 @@
-// Real master processes on loopback for integration tests: started from configs like `keel up`
+// Real master processes on loopback, for tests, benchmarks and the lab: started from configs like `keel up`
 // writes, stopped by their own pids, data directories removed at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
