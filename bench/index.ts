@@ -12,6 +12,10 @@ const suites: Record<string, { describe: string; load: () => Promise<Suite> }> =
     describe: 'committed entries/s and CPU µs/entry of a 3-member in-memory Raft core cluster, batches 1, 16, 256',
     load: async () => (await import('./raft-core.ts')).main,
   },
+  kv: {
+    describe: 'writes/s, reads/s (linearizable, serializable) and latency p50/p90/p99/max via leader and follower of 3 real masters (fsync on), 1-256 clients',
+    load: async () => (await import('./kv.ts')).main,
+  },
 };
 
 const usage = `usage: npm run bench -- [suite ...] [--quick]
