@@ -50,7 +50,7 @@ t.test('keel lab sim replays a run exactly from its seed', async (t) => {
 t.test('keel up starts three masters, reports the leader, and stops them on SIGTERM', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'keel-up-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const basePort = testBasePort() + 5;
+  const basePort = testBasePort(40);
   const child = spawn(process.execPath, [join(root, 'bin/keel.js'), 'up', '--dir', dir, '--base-port', String(basePort)], { cwd: root });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

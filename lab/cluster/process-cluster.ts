@@ -12,9 +12,12 @@ import type { MasterConfig } from '../../store/server.ts';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = join(root, 'bin', 'keel.js');
 
-/** A base port below 32768 (outside Linux's ephemeral range), different per test process. */
-export function testBasePort(): number {
-  return 10_000 + ((process.pid * 37) % 2000) * 10;
+/**
+ * A base port below 32768 (outside Linux's ephemeral range), different per process: each
+ * process gets 100 ports (room for five clusters at offsets 0, 20, ..., 80).
+ */
+export function testBasePort(offset = 0): number {
+  return 10_000 + ((process.pid * 37) % 200) * 100 + offset;
 }
 
 export interface HttpResult {
