@@ -4,7 +4,15 @@ import { loadMasterConfig } from './master-config.ts';
 
 export async function runMasterCommand(argv: string[]): Promise<number> {
   const config = loadMasterConfig(argv);
-  const master = await startMaster(config);
+  let master;
+  try {
+    master = await startMaster(config);
+  } catch (error) {
+    // A corrupt log, a data directory in use, a port taken: say what and where, then stop.
+    const code = (error as { code?: string }).code ?? 'KEEL_START_FAILED';
+    process.stderr.write(`keel master ${config.id}: cannot start: ${(error as Error).message} (${code})\n`);
+    return 1;
+  }
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));

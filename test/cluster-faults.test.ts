@@ -2,6 +2,9 @@
 // compacted log, a peer with the wrong secret, and garbage on the peer port.
 import t from 'tap';
 import { connect } from 'node:net';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { entryKey } from '../raft/log-store.ts';
 import { ProcessCluster, http, testBasePort, waitFor } from '../lab/cluster/process-cluster.ts';
 import { parseAddress } from '../store/server.ts';
 
@@ -102,4 +105,40 @@ t.test('garbage on the peer port closes that connection, nothing more', async (t
   const put = await http('PUT', `${cluster.url(leader)}/v1/kv/after-garbage`, 'ok');
   t.equal(put.status, 200, 'and still serves writes');
   t.equal(await cluster.leader(), leader, 'with no leader change');
+});
+
+t.test('a corrupted log entry stops the master with an error naming the directory and the index', async (t) => {
+  const cluster = new ProcessCluster({ basePort: testBasePort(0) });
+  t.teardown(() => cluster.destroy());
+  await cluster.startAll();
+  for (let i = 0; i < 5; i++) t.equal((await http('PUT', `${cluster.url(1)}/v1/kv/c${i}`, 'v')).status, 200);
+  const victim = 3;
+  await cluster.kill(victim, 'SIGTERM');
+  const dataDir = cluster.configs[victim - 1].dataDir;
+  const db = new Level<Uint8Array, Uint8Array>(join(dataDir, 'db'), { keyEncoding: 'view', valueEncoding: 'view' });
+  const key = entryKey(3);
+  const value = (await db.get(key))!;
+  value[value.length - 1] ^= 0xff;
+  await db.put(key, value);
+  await db.close();
+  cluster.start(victim);
+  const exit = await waitFor('the master to stop', async () => cluster.exits.get(victim));
+  t.equal(exit.code, 1);
+  t.match(cluster.log(victim), new RegExp(`cannot start: corrupt Raft log in ${dataDir} at index 3: .*KEEL_CORRUPT_LOG`));
+});
+
+t.test('with no leader, a request waits a bounded time and fails with 503 KEEL_NO_LEADER', async (t) => {
+  const cluster = new ProcessCluster({ basePort: testBasePort(20) });
+  t.teardown(() => cluster.destroy());
+  cluster.start(1); // alone: no quorum, no leader
+  await waitFor('member 1 to serve HTTP', async () => ((await http('GET', `${cluster.url(1)}/healthz`)).status === 200 ? true : undefined));
+  const started = Date.now();
+  const put = await http('PUT', `${cluster.url(1)}/v1/kv/x`, 'y');
+  t.equal(put.status, 503);
+  t.equal((put.json() as { code: string }).code, 'KEEL_NO_LEADER');
+  t.ok(Date.now() - started >= 2500, 'after waiting for a leader');
+  const get = await http('GET', `${cluster.url(1)}/v1/kv/x`);
+  t.equal(get.status, 503, 'linearizable reads too');
+  const stale = await http('GET', `${cluster.url(1)}/v1/kv/x?consistency=serializable`);
+  t.equal(stale.status, 404, 'a serializable read answers from what the member has');
 });
