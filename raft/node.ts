@@ -171,9 +171,15 @@ export class RaftNode {
    * applied. After `timeoutMs` it fails with KEEL_TIMEOUT: the write may or may not happen.
    */
   propose(data: Uint8Array, timeoutMs: number): Promise<unknown> {
-    this.#checkRunning();
-    if (this.#proposals.size >= pendingProposalsMax) return Promise.reject(new TooManyPendingError());
-    const { index, term } = this.#core.propose(data);
+    let appended: { index: number; term: number };
+    try {
+      this.#checkRunning();
+      if (this.#proposals.size >= pendingProposalsMax) throw new TooManyPendingError();
+      appended = this.#core.propose(data);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { index, term } = appended;
     const promise = new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         if (this.#proposals.get(index)?.term !== term) return;
@@ -195,9 +201,13 @@ export class RaftNode {
    * (ReadIndex). Fails with KEEL_TIMEOUT after `timeoutMs`, e.g. while leadership changes.
    */
   readIndex(timeoutMs: number): Promise<void> {
-    this.#checkRunning();
     const context = `${this.id}:${++this.#readSeq}`;
-    this.#core.readIndex(context);
+    try {
+      this.#checkRunning();
+      this.#core.readIndex(context);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const promise = new Promise<void>((resolve, reject) => {
       const read: PendingRead = { index: -1, resolve: () => {}, reject: () => {} };
       const timer = setTimeout(() => {

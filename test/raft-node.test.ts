@@ -1,0 +1,73 @@
+// The driver on a real LevelDB, as one single-member cluster: writes are acknowledged only once
+// synced and applied, proposals made during a write share the next one, and a failed write
+// stops the node without acknowledging anything.
+import t, { type Test } from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { LogStore } from '../raft/log-store.ts';
+import { RaftNode } from '../raft/node.ts';
+import { KvStateMachine, encodeCommand } from '../store/kv-state-machine.ts';
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+async function singleNode(t: Test, syncDelayMs = 0) {
+  const dir = mkdtempSync(join(tmpdir(), 'keel-node-'));
+  const db = new Level<Uint8Array, Uint8Array>(join(dir, 'db'), { keyEncoding: 'view', valueEncoding: 'view' });
+  await db.open();
+  const fatal: Error[] = [];
+  const syncs: number[] = [];
+  const kv = new KvStateMachine(db);
+  const node = new RaftNode({
+    id: 1,
+    conf: { voters: [1], learners: [] },
+    logStore: new LogStore({ dir, db, syncDelayMs }),
+    stateMachine: kv,
+    transport: { send: () => {} },
+    tickMs: 10,
+    onFatal: (error) => fatal.push(error),
+    observe: { fsync: (_ms, entries) => syncs.push(entries) },
+  });
+  await node.start();
+  t.teardown(async () => {
+    await node.stop();
+    if (db.status === 'open') await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await node.waitForLeader(5000);
+  return { node, kv, db, fatal, syncs };
+}
+
+
+t.test('a write resolves with its result once applied; a ReadIndex read sees it', async (t) => {
+  const { node, kv } = await singleNode(t);
+  t.equal(node.leader, 1);
+  const result = await node.propose(encodeCommand({ op: 'put', key: bytes('a'), value: bytes('1') }), 5000);
+  t.same(result, { op: 'put' });
+  await node.readIndex(5000);
+  t.same(await kv.get(bytes('a')), bytes('1'));
+  const del = await node.propose(encodeCommand({ op: 'del', key: bytes('a') }), 5000);
+  t.same(del, { op: 'del', deleted: 1 });
+});
+
+t.test('proposals made while a write is in flight share the next write (group commit)', async (t) => {
+  const { node, syncs } = await singleNode(t, 20);
+  syncs.length = 0;
+  const writes = Array.from({ length: 200 }, (_, i) => node.propose(encodeCommand({ op: 'put', key: bytes(`k${i}`), value: bytes('v') }), 10_000));
+  await Promise.all(writes);
+  const entries = syncs.reduce((a, b) => a + b, 0);
+  t.ok(entries >= 200, `all 200 entries were synced (${entries})`);
+  t.ok(syncs.length <= 10, `in ${syncs.length} sync writes, not 200`);
+});
+
+t.test('a failed write stops the node: nothing is acknowledged and onFatal is called once', async (t) => {
+  const { node, db, fatal } = await singleNode(t);
+  await db.close();
+  const write = node.propose(encodeCommand({ op: 'put', key: bytes('lost'), value: bytes('x') }), 5000);
+  await t.rejects(write, { code: 'KEEL_STORAGE_WRITE' });
+  t.equal(fatal.length, 1);
+  t.match(fatal[0], { code: 'KEEL_STORAGE_WRITE' });
+  await t.rejects(node.propose(bytes('x'), 1000), { code: 'KEEL_STORAGE_WRITE' }, 'and refuses everything after');
+  await t.rejects(node.readIndex(1000), { code: 'KEEL_STORAGE_WRITE' });
+});
