@@ -79,6 +79,14 @@ export class StoppedError extends KeelError {
   }
 }
 
+/** The state machine could not apply committed entries (its write failed): the master must stop. */
+export class ApplyError extends KeelError {
+  override readonly code = 'KEEL_APPLY_FAILED' as const;
+  constructor(firstIndex: number, cause: unknown) {
+    super(`applying the entries from index ${firstIndex} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
 export class TimeoutError extends KeelError {
   override readonly code = 'KEEL_TIMEOUT' as const;
 }
@@ -113,6 +121,7 @@ export class RaftNode {
   #fatal: Error | null = null;
   #appliedIndex = 0;
   #lastSnapshotIndex = 0;
+  #snapshotsInstalled = 0;
   #proposals = new Map<number, PendingProposal>();
   #reads = new Map<string, PendingRead>();
   #readsWaitingApply: PendingRead[] = [];
@@ -251,9 +260,14 @@ export class RaftNode {
     return this.#appliedIndex;
   }
 
-  /** The index of the last snapshot made or installed here (0: none). */
+  /** The index of the last compaction or installed snapshot here (0: none): the log starts after it on disk. */
   get snapshotIndex(): number {
     return this.#lastSnapshotIndex;
+  }
+
+  /** Snapshots received from a leader and installed since this process started. */
+  get snapshotsInstalled(): number {
+    return this.#snapshotsInstalled;
   }
 
   get tickMs(): number {
@@ -323,27 +337,41 @@ export class RaftNode {
     // A leader replicates in parallel with its own write; it counts itself only after it.
     if (rd.leaderMessages.length > 0) transport.send(rd.leaderMessages);
     const restoreOps = rd.snapshot ? await stateMachine.restoreOps(rd.snapshot.data, rd.snapshot.meta) : [];
-    if (rd.mustSync || rd.hardState || rd.snapshot) {
-      const started = performance.now();
-      await logStore.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot?.meta ?? null, ops: restoreOps });
-      this.#options.observe?.fsync?.(performance.now() - started, rd.entries.length);
-    }
+    // Committed entries already on disk are applied while this Ready's own entries are written;
+    // the rest after the write. A commit-index-only change needs no write: a restart derives
+    // the commit index from the applied one, and Raft does not need it durable.
+    const onDisk = splitCommitted(rd);
+    await Promise.all([rd.mustSync ? this.#save(rd, restoreOps) : undefined, onDisk.length > 0 ? this.#apply(onDisk) : undefined]);
     if (rd.messages.length > 0) transport.send(rd.messages);
     if (rd.snapshot) {
       stateMachine.restored(rd.snapshot.meta);
       this.#appliedIndex = rd.snapshot.meta.index;
       this.#lastSnapshotIndex = rd.snapshot.meta.index;
+      this.#snapshotsInstalled++;
       this.#dropProposalsUpTo(rd.snapshot.meta.index);
     }
-    if (rd.committedEntries.length > 0) await this.#apply(rd.committedEntries);
+    const rest = rd.committedEntries.slice(onDisk.length);
+    if (rest.length > 0) await this.#apply(rest);
     for (const rs of rd.readStates) this.#onReadState(rs.context, rs.index);
     this.#releaseReads();
     this.#core.advance(rd);
-    await this.#maybeSnapshot(rd.snapshotWanted);
+    if (rd.snapshotWanted) await this.#makeSnapshot();
+    await this.#maybeCompact();
+  }
+
+  async #save(rd: Ready, restoreOps: BatchOp[]): Promise<void> {
+    const started = performance.now();
+    await this.#options.logStore.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot?.meta ?? null, ops: restoreOps });
+    this.#options.observe?.fsync?.(performance.now() - started, rd.entries.length);
   }
 
   async #apply(entries: Entry[]): Promise<void> {
-    const results = await this.#options.stateMachine.apply(entries);
+    let results: unknown[];
+    try {
+      results = await this.#options.stateMachine.apply(entries);
+    } catch (error) {
+      throw new ApplyError(entries[0].index, error);
+    }
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
       const pending = this.#proposals.get(entry.index);
@@ -392,17 +420,28 @@ export class RaftNode {
     }
   }
 
-  /** Every snapshotEveryEntries applied entries, or when a laggard needs one: an image, and a shorter log. */
-  async #maybeSnapshot(wanted: boolean): Promise<void> {
+  /**
+   * Every snapshotEveryEntries applied entries, the log is compacted: on disk up to the applied
+   * index (the state machine on disk is the image), in memory up to half an interval behind it.
+   * No image is serialized here: only when a follower needs one (#makeSnapshot).
+   */
+  async #maybeCompact(): Promise<void> {
     const applied = this.#appliedIndex;
     const every = this.#options.snapshotEveryEntries ?? snapshotEveryEntriesDefault;
-    if (!wanted && applied - this.#lastSnapshotIndex < every) return;
-    const data = await this.#options.stateMachine.snapshot();
-    const snapshot = this.#core.createSnapshot(applied, data);
+    if (applied - this.#lastSnapshotIndex < every) return;
+    const status = this.#core.status();
+    const term = this.#core.entries(applied, applied + 1)[0]?.term;
+    if (term === undefined) return; // applied is already behind the in-memory log: nothing to do
+    await this.#options.logStore.compact({ index: applied, term, conf: status.conf });
     this.#lastSnapshotIndex = applied;
-    await this.#options.logStore.compact(snapshot.meta);
     const keepFrom = applied - Math.floor(every / 2);
-    if (keepFrom > this.#core.status().firstIndex) this.#core.compact(keepFrom);
+    if (keepFrom > status.firstIndex) this.#core.compact(keepFrom);
+  }
+
+  /** A follower needs a snapshot: serialize the state machine at the applied index. */
+  async #makeSnapshot(): Promise<void> {
+    const data = await this.#options.stateMachine.snapshot();
+    this.#core.createSnapshot(this.#appliedIndex, data);
   }
 
   #die(error: Error): void {
@@ -423,4 +462,14 @@ export class RaftNode {
     this.#readsWaitingApply = [];
     for (const waiter of this.#leaderWaiters.splice(0)) waiter();
   }
+}
+
+/** The committed entries of a Ready that were on disk before it: those not among its own entries. */
+function splitCommitted(rd: Ready): Entry[] {
+  if (rd.snapshot !== null) return [];
+  if (rd.entries.length === 0) return rd.committedEntries;
+  const firstNew = rd.entries[0].index;
+  let n = 0;
+  while (n < rd.committedEntries.length && rd.committedEntries[n].index < firstNew) n++;
+  return rd.committedEntries.slice(0, n);
 }

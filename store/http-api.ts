@@ -200,7 +200,7 @@ export class MasterApi {
     if (pool === undefined) {
       const url = this.#options.apiUrls.get(id);
       if (url === undefined) throw new ApiError(503, 'KEEL_LEADER_UNREACHABLE', `no API address is configured for member ${id}`);
-      pool = new Pool(url, { connections: 16, pipelining: 1, keepAliveTimeout: 30_000, connectTimeout: 2_000 });
+      pool = new Pool(url, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000, connectTimeout: 2_000 });
       this.#pools.set(id, pool);
     }
     return pool;
@@ -225,6 +225,7 @@ export class MasterApi {
       lastIndex: status.lastIndex,
       firstIndex: status.firstIndex,
       snapshotIndex: node.snapshotIndex,
+      snapshotsInstalled: node.snapshotsInstalled,
       voters: status.conf.voters,
       learners: status.conf.learners,
       pid: process.pid,

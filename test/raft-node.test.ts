@@ -65,9 +65,11 @@ t.test('a failed write stops the node: nothing is acknowledged and onFatal is ca
   const { node, db, fatal } = await singleNode(t);
   await db.close();
   const write = node.propose(encodeCommand({ op: 'put', key: bytes('lost'), value: bytes('x') }), 5000);
-  await t.rejects(write, { code: 'KEEL_STORAGE_WRITE' });
+  // Whichever write fails first (the log's or the state machine's), the node stops on it.
+  const stopped = { code: /^KEEL_(STORAGE_WRITE|APPLY_FAILED)$/ };
+  await t.rejects(write, stopped);
   t.equal(fatal.length, 1);
-  t.match(fatal[0], { code: 'KEEL_STORAGE_WRITE' });
-  await t.rejects(node.propose(bytes('x'), 1000), { code: 'KEEL_STORAGE_WRITE' }, 'and refuses everything after');
-  await t.rejects(node.readIndex(1000), { code: 'KEEL_STORAGE_WRITE' });
+  t.match(fatal[0], stopped);
+  await t.rejects(node.propose(bytes('x'), 1000), stopped, 'and refuses everything after');
+  await t.rejects(node.readIndex(1000), stopped);
 });

@@ -533,8 +533,8 @@ export class Raft {
 
   #sendSnapshot(to: NodeId, pr: Progress): boolean {
     const snapshot = this.snapshot;
-    if (snapshot === null) {
-      // Restarted from a compacted log: the application must make a snapshot (Ready.snapshotWanted).
+    if (snapshot === null || snapshot.meta.index < this.log.firstIndex() - 1) {
+      // None, or older than the compacted log: the application must make one (Ready.snapshotWanted).
       this.snapshotWanted = true;
       return false;
     }
@@ -790,8 +790,12 @@ export class Raft {
     return entries.some((entry) => entry.kind === 'conf');
   }
 
+  /**
+   * Drops the log up to `index` (<= applied). A snapshot need not exist yet: when a follower
+   * turns out to need one, the leader asks for it (snapshotWanted), so that the state machine
+   * is serialized only when someone needs it.
+   */
   compact(index: number): void {
-    assert(this.snapshot !== null && index <= this.snapshot.meta.index, `compacting ${index} past the last snapshot`);
     this.log.compact(index);
   }
 

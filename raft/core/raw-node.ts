@@ -157,7 +157,7 @@ export class RawNode {
     return this.#raft.createSnapshot(index, data);
   }
 
-  /** Drops log entries up to `index` (<= the last snapshot's index). */
+  /** Drops log entries up to `index` (<= applied); a snapshot is asked for when a follower needs one. */
   compact(index: number): void {
     this.#raft.compact(index);
   }
