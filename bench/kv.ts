@@ -261,6 +261,18 @@ function mastersTable(suite: Suite, cpuStart: Map<number, number>): string {
   return rows.join('\n');
 }
 
+const allOps = ['write', 'read-linearizable', 'read-serializable'] as const;
+
+/** `--ops=write,read-serializable` narrows the run; the default is every operation. */
+function selectedOps(argv: string[]): Array<(typeof allOps)[number]> {
+  const flag = argv.find((a) => a.startsWith('--ops='));
+  if (flag === undefined) return [...allOps];
+  const wanted = flag.slice('--ops='.length).split(',');
+  const unknown = wanted.filter((op) => !(allOps as readonly string[]).includes(op));
+  if (unknown.length > 0) throw new Error(`kv: --ops= takes a comma-separated list of ${allOps.join(', ')}; got ${flag}`);
+  return wanted as Array<(typeof allOps)[number]>;
+}
+
 export async function main(argv: string[]): Promise<KvPoint[]> {
   const suite = new Suite(argv.includes('--quick'));
   const onSigint = (): void => {
@@ -276,10 +288,7 @@ export async function main(argv: string[]): Promise<KvPoint[]> {
     const cpuStart = new Map(suite.ids.map((id) => [id, readProc(suite.cluster.pid(id)).cpuTicks]));
     console.log(`kv: 3 masters on ${suite.cluster.url(1)}..${suite.ids.length}, leader ${suite.leaderId}, data in ${suite.cluster.dir}`);
     await suite.fill();
-    for (const target of ['leader', 'follower'] as const) {
-      for (const c of concurrencies) points.push(await suite.point('write', target, c));
-    }
-    for (const op of ['read-linearizable', 'read-serializable'] as const) {
+    for (const op of selectedOps(argv)) {
       for (const target of ['leader', 'follower'] as const) {
         for (const c of concurrencies) points.push(await suite.point(op, target, c));
       }

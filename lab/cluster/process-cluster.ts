@@ -57,7 +57,11 @@ export class ProcessCluster {
   readonly #children = new Map<number, ChildProcess>();
   readonly exits = new Map<number, { code: number | null; signal: string | null }>();
 
-  constructor(options: { basePort?: number; tweak?: (config: MasterConfig) => void } = {}) {
+  readonly #nodeArgs: string[];
+
+  /** `nodeArgs`: flags for node itself, e.g. ['--cpu-prof', '--cpu-prof-dir=DIR'] to profile the masters. */
+  constructor(options: { basePort?: number; tweak?: (config: MasterConfig) => void; nodeArgs?: string[] } = {}) {
+    this.#nodeArgs = options.nodeArgs ?? [];
     this.dir = mkdtempSync(join(tmpdir(), 'keel-test-'));
     this.configs = clusterConfigs(this.dir, options.basePort ?? testBasePort());
     for (const config of this.configs) {
@@ -88,7 +92,7 @@ export class ProcessCluster {
 
   start(id: number, env: Record<string, string> = {}): ChildProcess {
     const out = join(this.dir, `m${id}.log`);
-    const child = spawn(process.execPath, [bin, 'master', '--config', this.configFile(id)], {
+    const child = spawn(process.execPath, [...this.#nodeArgs, bin, 'master', '--config', this.configFile(id)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     });
