@@ -1,0 +1,301 @@
+// The MVCC state machine on LevelDB, etcd's data model: one cluster-wide revision, per key its
+// create/mod revision and version, reads at the current or a past revision, txns, compaction,
+// leases, a revision log for watches, and an exactly-once table. Every apply call is one LevelDB
+// batch that also stores the applied index and the revision, so a crash never separates them.
+// The key layout is in keys.ts.
+import type { Entry, SnapshotMeta } from '../../raft/core/index.ts';
+import { assert } from '../../raft/core/index.ts';
+import type { BatchOp } from '../../raft/log-store.ts';
+import type { StateMachine } from '../../raft/node.ts';
+import { decodeEnvelope, decodeEvent, decodeMeta, encodeMeta } from './codec.ts';
+import type { Meta } from './codec.ts';
+import { applyCommand } from './commands.ts';
+import { DedupImage, DedupTable, dedupClientsMaxDefault, dedupWindowDefault } from './dedup.ts';
+import { CommandFailure, CompactedError, FutureRevisionError, RestoreIncompleteError, errorCodes } from './errors.ts';
+import { inRange, leasePrefix, metaKey, restoringKey, revisionLogStart, revisionOfLogKey, dedupPrefix } from './keys.ts';
+import { rangeResponse, scanAt, scanLatest, scanOptions } from './kv-index.ts';
+import { LeaseImage, LeaseTable } from './leases.ts';
+import { BatchWriter, DbReader } from './reader.ts';
+import type { Db } from './reader.ts';
+import { deleteAllOps, ImageState, imageChunks, pairsOfChunk, pairsOfImage, restoreDeletesPerBatchMax, snapshotChunkBytesDefault } from './snapshot.ts';
+import type { CommandResult, KeyRange, LeaseInfo, RangeRequest, RangeResponse } from './types.ts';
+import type { BatchState, RevisionEvent } from './write-txn.ts';
+
+export interface MvccStoreOptions {
+  /** Sequence numbers remembered per client for exactly-once writes. Default 64. */
+  dedupWindow?: number;
+  /** Clients remembered; the least recently active (by log index) is evicted first. Default 10,000. */
+  dedupClientsMax?: number;
+}
+
+export interface HistoryResult {
+  events: RevisionEvent[];
+  compactRevision: number;
+}
+
+export type AppliedListener = (events: RevisionEvent[], revision: number) => void;
+
+export class MvccStore implements StateMachine {
+  readonly #db: Db;
+  readonly #dedup: DedupTable;
+  readonly #leases = new LeaseTable();
+  #meta: Meta = decodeMeta(undefined);
+  #opened = false;
+  #applying = false;
+  /** The first failed batch write: the in-memory state is no longer trusted, nothing more is applied. */
+  #failure: Error | null = null;
+  #listeners = new Set<AppliedListener>();
+  /** Collected by restoreOps, switched to by restored(). */
+  #restoring: ImageState | null = null;
+
+  constructor(db: Db, options: MvccStoreOptions = {}) {
+    this.#db = db;
+    this.#dedup = new DedupTable(options.dedupWindow ?? dedupWindowDefault, options.dedupClientsMax ?? dedupClientsMaxDefault);
+  }
+
+  /** Loads meta, leases and the dedup clients. Fails with KEEL_RESTORE_INCOMPLETE after an interrupted chunked restore. */
+  async open(): Promise<void> {
+    if ((await this.#db.get(restoringKey)) !== undefined) throw new RestoreIncompleteError();
+    const reader = new DbReader(this.#db);
+    this.#meta = decodeMeta(await reader.get(metaKey));
+    const leases = new LeaseImage();
+    const dedup = new DedupImage();
+    const cursor = reader.cursor(Uint8Array.of(leasePrefix), Uint8Array.of(dedupPrefix + 1));
+    try {
+      for (let pair = await cursor.next(); pair !== undefined; pair = await cursor.next()) {
+        if (!leases.add(pair[0], pair[1])) dedup.add(pair[0], pair[1]);
+      }
+    } finally {
+      await cursor.close();
+    }
+    this.#leases.replace(leases);
+    this.#dedup.replace(dedup);
+    this.#opened = true;
+  }
+
+  async appliedIndex(): Promise<number> {
+    this.#assertUsable();
+    return this.#meta.appliedIndex;
+  }
+
+  get currentRevision(): number {
+    return this.#meta.revision;
+  }
+
+  get compactRevision(): number {
+    return this.#meta.compactRevision;
+  }
+
+  /** Called synchronously after each apply batch is on disk, with its events in revision order. Must not throw. */
+  onApplied(listener: AppliedListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async apply(entries: Entry[]): Promise<unknown[]> {
+    this.#assertUsable();
+    assert(!this.#applying, 'apply calls must not overlap');
+    if (entries.length === 0) return [];
+    this.#applying = true;
+    try {
+      return await this.#applyBatch(entries);
+    } finally {
+      this.#applying = false;
+    }
+  }
+
+  async #applyBatch(entries: Entry[]): Promise<unknown[]> {
+    const batch = new BatchWriter(this.#db);
+    const meta = this.#meta;
+    const state: BatchState = {
+      batch, leases: this.#leases, revision: meta.revision, compactRevision: meta.compactRevision, leaseIdMax: meta.leaseIdMax, events: [],
+    };
+    const results: unknown[] = [];
+    let index = meta.appliedIndex;
+    for (const entry of entries) {
+      assert(entry.index > index, `entry ${entry.index} applied after ${index}`);
+      index = entry.index;
+      results.push(entry.kind === 'normal' && entry.data.length > 0 ? await this.#applyEntry(state, entry) : undefined);
+    }
+    const next: Meta = { appliedIndex: index, revision: state.revision, compactRevision: state.compactRevision, leaseIdMax: state.leaseIdMax };
+    batch.put(metaKey, encodeMeta(next));
+    try {
+      await this.#db.batch(batch.ops());
+    } catch (error) {
+      this.#leases.rollback();
+      this.#failure = error as Error;
+      throw error;
+    }
+    this.#leases.commit();
+    this.#meta = next;
+    for (const listener of this.#listeners) listener(state.events, next.revision);
+    return results;
+  }
+
+  async #applyEntry(state: BatchState, entry: Entry): Promise<unknown> {
+    let envelope;
+    try {
+      envelope = decodeEnvelope(entry.data);
+    } catch (error) {
+      return new CommandFailure(errorCodes.badCommand, `entry ${entry.index} does not decode: ${(error as Error).message}`).toResult();
+    }
+    const { clientId, seq } = envelope;
+    const deduped = typeof clientId === 'string' && typeof seq === 'number';
+    if (deduped) {
+      const check = await this.#dedup.check(state.batch, clientId, seq, entry.index);
+      if (check.kind === 'duplicate') return check.result;
+      if (check.kind === 'expired') {
+        return new CommandFailure(errorCodes.dedupExpired, `seq ${seq} of client ${clientId} is older than the dedup window`).toResult();
+      }
+    }
+    let result: CommandResult | ReturnType<CommandFailure['toResult']>;
+    try {
+      result = await applyCommand(state, envelope.command);
+    } catch (error) {
+      if (!(error instanceof CommandFailure)) throw error;
+      result = error.toResult();
+    }
+    if (deduped) await this.#dedup.record(state.batch, clientId, seq, entry.index, result);
+    return result;
+  }
+
+  /** A consistent read at the current revision or a past one (from one LevelDB snapshot). */
+  async range(request: RangeRequest): Promise<RangeResponse> {
+    this.#assertUsable();
+    const snapshot = this.#db.snapshot();
+    try {
+      const reader = new DbReader(this.#db, snapshot);
+      const meta = decodeMeta(await reader.get(metaKey));
+      const revision = request.revision ?? 0;
+      if (revision > meta.revision) throw new FutureRevisionError(revision, meta.revision);
+      if (revision > 0 && revision < meta.compactRevision) throw new CompactedError(revision, meta.compactRevision);
+      const scan = revision <= 0 || revision === meta.revision
+        ? await scanLatest(reader, request, scanOptions(request))
+        : await scanAt(reader, request, revision, scanOptions(request));
+      return rangeResponse(meta.revision, scan, request);
+    } finally {
+      await snapshot.close();
+    }
+  }
+
+  /**
+   * The events of `range` with fromRevision <= revision <= toRevision (toRevision 0: the current
+   * one), in revision order, prevKv included; at most `limit` of them (0: no limit), which may cut
+   * the last revision short (the watch hub reads a cut revision again, whole). fromRevision 0
+   * means "after the current one".
+   * Throws KEEL_COMPACTED when fromRevision <= the compact revision.
+   */
+  async history(range: KeyRange, fromRevision: number, toRevision: number, limit = 0): Promise<HistoryResult> {
+    this.#assertUsable();
+    const snapshot = this.#db.snapshot();
+    try {
+      const reader = new DbReader(this.#db, snapshot);
+      const meta = decodeMeta(await reader.get(metaKey));
+      if (fromRevision > 0 && fromRevision <= meta.compactRevision) throw new CompactedError(fromRevision, meta.compactRevision);
+      const from = fromRevision > 0 ? fromRevision : meta.revision + 1;
+      const to = toRevision > 0 ? Math.min(toRevision, meta.revision) : meta.revision;
+      const events: RevisionEvent[] = [];
+      if (from > to) return { events, compactRevision: meta.compactRevision };
+      const cursor = reader.cursor(revisionLogStart(from), revisionLogStart(to + 1));
+      try {
+        for (let pair = await cursor.next(); pair !== undefined; pair = await cursor.next()) {
+          const event = decodeEvent(pair[1]);
+          if (!inRange(event.kv.key, range)) continue;
+          events.push({ ...event, revision: revisionOfLogKey(pair[0]) });
+          if (limit > 0 && events.length >= limit) break;
+        }
+      } finally {
+        await cursor.close();
+      }
+      return { events, compactRevision: meta.compactRevision };
+    } finally {
+      await snapshot.close();
+    }
+  }
+
+  leases(): LeaseInfo[] {
+    return this.#leases.list();
+  }
+
+  lease(id: number): LeaseInfo | undefined {
+    return this.#leases.info(id);
+  }
+
+  /** The whole image in memory: the chunks of snapshotChunks() one after the other. */
+  async snapshot(): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of this.snapshotChunks()) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  }
+
+  /** The image as chunks of about `chunkBytes`, from one LevelDB iterator (one consistent view). */
+  snapshotChunks(chunkBytes = snapshotChunkBytesDefault): AsyncIterable<Uint8Array> {
+    this.#assertUsable();
+    return imageChunks(this.#db, chunkBytes);
+  }
+
+  async restoreOps(data: Uint8Array, meta: SnapshotMeta): Promise<BatchOp[]> {
+    const ops = await deleteAllOps(this.#db);
+    const image = new ImageState();
+    for (const [key, value] of pairsOfImage(data)) {
+      const op = image.add(key, value);
+      if (op !== null) ops.push(op);
+    }
+    ops.push(image.metaOp(meta));
+    this.#restoring = image;
+    return ops;
+  }
+
+  /**
+   * A restore from streamed chunks, as batches to write one after the other, in order. The first
+   * batch marks the restore as under way (open() refuses a half-restored state with
+   * KEEL_RESTORE_INCOMPLETE); the last writes the meta record and clears the mark. Call
+   * restored(meta) once the last one is on disk.
+   */
+  async *restoreChunkOps(chunks: AsyncIterable<Uint8Array>, meta: SnapshotMeta): AsyncGenerator<BatchOp[]> {
+    let ops: BatchOp[] = [{ type: 'put', key: restoringKey, value: new Uint8Array(0) }];
+    for (const op of await deleteAllOps(this.#db)) {
+      if (op.key.length === restoringKey.length && Buffer.compare(op.key, restoringKey) === 0) continue;
+      ops.push(op);
+      if (ops.length >= restoreDeletesPerBatchMax) {
+        yield ops;
+        ops = [];
+      }
+    }
+    if (ops.length > 0) yield ops;
+    const image = new ImageState();
+    for await (const chunk of chunks) {
+      const puts: BatchOp[] = [];
+      for (const [key, value] of pairsOfChunk(chunk)) {
+        const op = image.add(key, value);
+        if (op !== null) puts.push(op);
+      }
+      yield puts;
+    }
+    this.#restoring = image;
+    yield [image.metaOp(meta), { type: 'del', key: restoringKey }];
+  }
+
+  /** Writes a chunked restore to the database itself, then switches to it. */
+  async restoreFromChunks(chunks: AsyncIterable<Uint8Array>, meta: SnapshotMeta): Promise<void> {
+    for await (const ops of this.restoreChunkOps(chunks, meta)) await this.#db.batch(ops);
+    this.restored(meta);
+  }
+
+  restored(meta: SnapshotMeta): void {
+    const image = this.#restoring;
+    assert(image !== null, 'restored() without restoreOps()');
+    assert(image.meta.appliedIndex === meta.index, `restored ${meta.index}, prepared ${image.meta.appliedIndex}`);
+    this.#restoring = null;
+    this.#meta = image.meta;
+    this.#leases.replace(image.leases);
+    this.#dedup.replace(image.dedup);
+    this.#failure = null;
+    this.#opened = true;
+  }
+
+  #assertUsable(): void {
+    assert(this.#opened, 'MvccStore used before open()');
+    if (this.#failure) throw this.#failure;
+  }
+}
