@@ -268,7 +268,7 @@ t.test('snapshot image restores into a fresh database, whole or in chunks', asyn
     r.index = meta.index;
     t.same(await r.one({ clientId: 'w', seq: 49, command: put('x', 'y') }), { revision: 50 });
     await r.reopen();
-    t.same(keysOf((await r.store.range({ key: bytes('x') })).kvs), ['x']);
+    t.same(await r.store.range(all), expectRange); // the retry was answered from the restored dedup table
     t.equal(r.store.currentRevision, 50);
   }
 });
