@@ -38,8 +38,13 @@ class BadWatchRequest extends Error {}
  * `GET /v1/watch?key=K[&prefix=true|&rangeEnd=E][&startRevision=R][&prevKv=true][&progressNotify=true][&filters=noput,nodelete]`
  * streams application/x-ndjson: `{"revision":N,"events":[...]}`, `{"revision":N,"progress":true}`,
  * and for a compacted start `{"code":"KEEL_COMPACTED","message":..,"compactRevision":N}`, then the end.
+ * A line's `revision`: every event of the watch at or below it has been sent. The response header
+ * x-keel-revision is the revision a watch from now starts after.
  */
+// `header` is unused today (the server already sets the cluster's response headers); it is taken
+// so both routes wire alike, and lines may carry it later without a signature change.
 export function handleNativeWatch(req: IncomingMessage, res: ServerResponse, url: URL, hub: WatchHub, header: () => ClusterHeader): void {
+  void header;
   if (req.method !== 'GET') return sendJson(res, 405, { code: 'KEEL_METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on /v1/watch; use GET` });
   let request: WatchRequest;
   try {
@@ -56,7 +61,7 @@ export function handleNativeWatch(req: IncomingMessage, res: ServerResponse, url
       JSON.stringify({ code: 'KEEL_COMPACTED', message: `revision ${request.startRevision} has been compacted; the oldest revision available is ${compactRevision + 1}`, compactRevision }),
     failed: (error) => JSON.stringify({ code: (error as { code?: string }).code ?? 'KEEL_INTERNAL', message: error.message }),
   };
-  const started = startStream(res, hub, request, format, { 'content-type': 'application/x-ndjson', 'x-keel-revision': String(header().revision) }, null);
+  const started = startStream(res, hub, request, format, { 'content-type': 'application/x-ndjson', 'x-keel-revision': String(hub.revision) }, null);
   if (started !== null) sendJson(res, 429, { code: started.code, message: started.message });
 }
 
