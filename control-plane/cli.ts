@@ -6,6 +6,7 @@
 // `keel lab ...` is how people run the lab (DESIGN.md: "nothing imports lab/ but tests, bench
 // and the CLI"). test/imports.test.ts allows exactly this file.
 import { runSimCommand } from '../lab/sim/cli.ts';
+import { kvUsage, runKvCommand } from './kv.ts';
 import { runMasterCommand } from './master.ts';
 import { masterUsage } from './master-config.ts';
 import { runStatusCommand, statusUsage } from './status.ts';
@@ -39,6 +40,12 @@ const commands: Record<string, Command> = {
     usage: 'keel status [--dir DIR]',
     help: statusUsage.replace(/^usage: .*\n\n/, ''),
     run: runStatusCommand,
+  },
+  kv: {
+    summary: 'read, write, watch keys and leases of a running cluster',
+    usage: 'keel kv <get|put|del|range|txn|watch|lease> ...',
+    help: kvUsage.replace(/^usage: .*\n\n/, ''),
+    run: runKvCommand,
   },
   lab: {
     summary: 'the failure-mode lab (deterministic simulator)',
