@@ -110,6 +110,11 @@ export class KeelClient {
     return this.#transport.leader;
   }
 
+  /** Requests sent, and how many of them were retries (failovers, redirects, 503s, timeouts). */
+  get stats(): { attempts: number; retries: number } {
+    return { ...this.#transport.stats };
+  }
+
   /** The key's current (or past) value, or null when it does not exist. */
   async get(key: Bytes, options: GetOptions = {}): Promise<KeyValue | null> {
     const q = query({ consistency: options.serializable ? 'serializable' : undefined, revision: options.revision });

@@ -84,6 +84,8 @@ export class Transport {
   readonly #pools = new Map<string, Pool>();
   #leader: string | null = null;
   #cursor = 0;
+  /** Attempts sent, and attempts that were retries of an earlier one (for tests and metrics). */
+  readonly stats = { attempts: 0, retries: 0 };
   #closed = false;
 
   constructor(options: TransportOptions) {
@@ -133,6 +135,8 @@ export class Transport {
     for (;;) {
       if (this.#closed) throw new KeelClientError('KEEL_CLIENT_CLOSED', `${call.what}: the client is closed`);
       const url = this.target();
+      this.stats.attempts++;
+      if (attempt > 0) this.stats.retries++;
       const attemptMs = Math.max(attemptMsMin, Math.min(this.timeoutMs, deadline - Date.now()));
       let redirected = false;
       try {

@@ -55,7 +55,7 @@ export class ResumableWatch implements WatchHandle {
   readonly #options: WatchOptions;
   readonly #onEvents: WatchListener;
   readonly #abort = new AbortController();
-  /** Fetches the store's current revision (a linearizable read), for a watch that starts "now". */
+  /** The store's current revision (a read), for a watch from now on a server that does not say where now is. */
   readonly #currentRevision: () => Promise<number>;
   #next: number;
   #closed = false;
@@ -88,10 +88,6 @@ export class ResumableWatch implements WatchHandle {
   }
 
   async #run(): Promise<void> {
-    if (this.#next === 0) {
-      const revision = await this.#currentRevision();
-      this.#next = revision + 1;
-    }
     let attempt = 0;
     let budgetStart = Date.now();
     let lastError = '';
@@ -125,7 +121,7 @@ export class ResumableWatch implements WatchHandle {
     const q = new URLSearchParams({ key: utf8(o.key, 'the watch key') });
     if (o.prefix) q.set('prefix', 'true');
     if (o.rangeEnd !== undefined) q.set('rangeEnd', utf8(o.rangeEnd, 'the watch rangeEnd'));
-    q.set('startRevision', String(this.#next));
+    if (this.#next > 0) q.set('startRevision', String(this.#next));
     if (o.prevKv) q.set('prevKv', 'true');
     if (o.progressNotify) q.set('progressNotify', 'true');
     return `/v1/watch?${q}`;
@@ -150,6 +146,12 @@ export class ResumableWatch implements WatchHandle {
       if (res.statusCode !== 200) {
         const body = Buffer.from(await res.body.arrayBuffer());
         throw errorOf({ status: res.statusCode, headers, body, url }, 'watch');
+      }
+      if (this.#next === 0) {
+        // A watch "from now" learns where now is, so that a reconnect resumes right there.
+        // x-keel-revision is the revision the stream starts after; a server without it costs a read.
+        const revision = Number(headers['x-keel-revision']);
+        this.#next = (Number.isSafeInteger(revision) && revision >= 0 ? revision : await this.#currentRevision()) + 1;
       }
       const decoder = new TextDecoder();
       let pending = '';
