@@ -170,14 +170,19 @@ function remainingTtl(reply: { status: number; body: unknown }): { status: numbe
   return { status: reply.status, body };
 }
 
-/** The parser's own words for malformed JSON differ (Go's encoding/json against V8's); the code and status do not. */
+/**
+ * The parser's own words for malformed JSON differ (Go's encoding/json against V8's); the code
+ * and status do not, and neither may pass the request on as if it were an empty one.
+ */
 function parserMessage(reply: { status: number; body: unknown }): { status: number; body: unknown } {
   const body = reply.body as { error?: string; message?: string; code?: number };
-  return { status: reply.status, body: { ...body, error: typeof body.error, message: typeof body.message } };
+  const words = (text: unknown) => (typeof text === 'string' && text !== '' && !text.startsWith('etcdserver:') ? '<a JSON parser error>' : text);
+  return { status: reply.status, body: { ...body, error: words(body.error), message: words(body.message) } };
 }
 
 const steps: Step[] = [
-  { name: 'range: nothing yet', path: '/v3/kv/range', body: () => range },
+  // The first step sets the base: its revision is base+1. (An empty keel store is at revision 0
+  // where a fresh etcd is at 1, so the sequence starts with a write, not with a read of nothing.)
   { name: 'put', path: '/v3/kv/put', body: () => ({ key: key('a'), value: b64('1') }) },
   { name: 'put with prev_kv', path: '/v3/kv/put', body: () => ({ key: key('a'), value: b64('2'), prev_kv: true }) },
   { name: 'put with prev_kv of a new key', path: '/v3/kv/put', body: () => ({ key: key('b'), value: b64('x'), prevKv: true }) },
@@ -263,7 +268,7 @@ async function runSteps(baseUrl: string): Promise<{ name: string; status: number
   for (const step of steps) {
     const body = step.body(rev);
     const reply = await post(baseUrl, step.path, typeof body === 'string' ? body : JSON.stringify(body));
-    if (out.length === 0) base = Number((reply.json as { header: { revision: string } }).header.revision);
+    if (out.length === 0) base = Number((reply.json as { header: { revision: string } }).header.revision) - 1;
     const fixed = (step.fix ?? ((r) => r))({ status: reply.status, body: reply.json ?? reply.text });
     out.push({ name: step.name, status: fixed.status, body: normalise(fixed.body, base) });
   }
@@ -285,7 +290,7 @@ export async function etcdScript(baseUrl: string, options: { watch: boolean }): 
   };
   const s = 'script/';
   const results: unknown[] = [];
-  const start = Number((await call('/v3/kv/range', { key: b64(s) })).header.revision);
+  const start = Number((await call('/v3/kv/range', { key: b64(s) })).header.revision ?? 0);
   for (const [k, v] of [['x', '1'], ['y', '2'], ['z', '3']]) await call('/v3/kv/put', { key: b64(s + k), value: b64(v) });
   const listed = await call('/v3/kv/range', { key: b64(s), range_end: prefixEnd(s) });
   results.push(['list', listed.count, listed.kvs.map((kv: any) => [Buffer.from(kv.key, 'base64').toString(), Buffer.from(kv.value, 'base64').toString(), kv.mod_revision - start])]);

@@ -3,7 +3,7 @@
 import t, { type Test } from 'tap';
 import { KeelError } from '../raft/core/index.ts';
 import { etcdWritePaths, handleEtcd, isEtcdPath } from '../store/api/etcd-gateway.ts';
-import { decodeBase64, decodeCompare, decodeRange, decodeTxn, int64Field, parseBody } from '../store/api/etcd-json.ts';
+import { decodeBase64, decodeCompare, decodeRange, decodeTxn, encodeTxnBody, int64Field, parseBody } from '../store/api/etcd-json.ts';
 import { FakeStore } from './etcd-gateway-fake.test.ts';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -173,6 +173,20 @@ t.test('kv: txn compare-and-swap and its sub-response headers', async (t) => {
   }, 'a failed compare: succeeded false is omitted');
   t.same((await call(store, '/v3/kv/txn', {})).body, { header: header(3), succeeded: true }, 'an empty txn succeeds');
   t.same(store.proposed.at(-1), { command: { op: 'txn', request: { compare: [], success: [], failure: [] } } });
+});
+
+t.test('codec: txn sub-headers follow etcd whatever revision the store put in them', async (t) => {
+  const kv = { key: bytes('k'), value: bytes('v'), createRevision: 2, modRevision: 2, version: 1, lease: 0 };
+  const range = { revision: 9, kvs: [kv], more: false, count: 1 };
+  const body = encodeTxnBody({
+    revision: 9,
+    succeeded: true,
+    responses: [{ range }, { deleteRange: { revision: 9, deleted: 0 } }, { put: { revision: 9 } }, { range }],
+  }, []) as { responses: Record<string, { header: unknown }>[] };
+  t.same(body.responses.map((r) => Object.values(r)[0].header), [{ revision: '8' }, { revision: '8' }, { revision: '9' }, { revision: '9' }],
+    'before the first change: the revision before the txn; from it on: the txn\'s');
+  const readOnly = encodeTxnBody({ revision: 9, succeeded: false, responses: [{ range }, { deleteRange: { revision: 9, deleted: 0 } }] }, []) as { responses: Record<string, { header: unknown }>[] };
+  t.same(readOnly.responses.map((r) => Object.values(r)[0].header), [{ revision: '9' }, { revision: '9' }], 'a txn that changed nothing');
 });
 
 t.test('kv: compaction and reads below it', async (t) => {

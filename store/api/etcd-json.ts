@@ -490,18 +490,29 @@ export function encodeDeleteRangeBody(response: DeleteRangeResponse): Record<str
   });
 }
 
-/** A txn's responses: each sub-response carries a header with only the revision it saw (as etcd's do). */
+/**
+ * A txn's responses. Each sub-response carries a header with only the revision the txn had at
+ * that op, as etcd's do (mvcc's txn.Rev()): the revision before the txn until its first change (a
+ * put, or a delete that deleted something), the txn's own revision from then on. It follows from
+ * the responses alone, so the gateway does not depend on how the store fills them in.
+ */
 export function encodeTxnBody(response: TxnResponse, extras: (RangeExtras | undefined)[]): Record<string, unknown> {
-  const responses = response.responses.map((op, i) => encodeResponseOp(op, extras[i], response.revision));
+  const changes = (op: ResponseOp) => 'put' in op || ('deleteRange' in op && op.deleteRange.deleted > 0);
+  const before = response.responses.some(changes) ? response.revision - 1 : response.revision;
+  let changed = false;
+  const responses = response.responses.map((op, i) => {
+    changed ||= changes(op);
+    return encodeResponseOp(op, extras[i], changed ? response.revision : before);
+  });
   return compact({
     succeeded: response.succeeded ? true : undefined,
     responses: responses.length > 0 ? responses : undefined,
   });
 }
 
-function encodeResponseOp(op: ResponseOp, extras: RangeExtras | undefined, txnRevision: number): Record<string, unknown> {
-  const header = (revision: number | undefined) => compact({ revision: int64(revision ?? txnRevision) });
-  if ('range' in op) return { response_range: { header: header(op.range.revision), ...encodeRangeBody(op.range, extras) } };
-  if ('put' in op) return { response_put: { header: header(op.put.revision), ...encodePutBody(op.put) } };
-  return { response_delete_range: { header: header(op.deleteRange.revision), ...encodeDeleteRangeBody(op.deleteRange) } };
+function encodeResponseOp(op: ResponseOp, extras: RangeExtras | undefined, revision: number): Record<string, unknown> {
+  const header = compact({ revision: int64(revision) });
+  if ('range' in op) return { response_range: { header, ...encodeRangeBody(op.range, extras) } };
+  if ('put' in op) return { response_put: { header, ...encodePutBody(op.put) } };
+  return { response_delete_range: { header, ...encodeDeleteRangeBody(op.deleteRange) } };
 }
