@@ -1,24 +1,21 @@
-// The HTTP API of a master: the key-value routes, status, health and metrics. The leader serves
-// writes; a follower forwards them to the leader (undici, keep-alive) and serves linearizable
-// reads itself through ReadIndex.
+// The HTTP server of a master: keel's native API (/v1), etcd's v3 JSON gateway (/v3), watches,
+// status, health and metrics. The leader serves writes; a follower forwards them to the leader
+// (undici, keep-alive) and serves linearizable reads itself through ReadIndex.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { KeelError, noNode, type NodeId } from '../raft/core/index.ts';
 import type { RaftNode } from '../raft/node.ts';
-import { encodeCommand, type KvCommand, type KvStateMachine } from './kv-state-machine.ts';
+import type { StoreContext } from './api/context.ts';
+import { etcdWritePaths, handleEtcd } from './api/etcd-gateway.ts';
+import { ApiError, handleV1, isV1Write, requestBytesMax, valueBytesMax } from './api/v1.ts';
 import type { Registry } from './metrics.ts';
-
-/** Largest key, bytes (etcd's practical limit is 1.5 MiB for the whole request; keys stay small). */
-export const keyBytesMax = 4096;
-/** Largest value, bytes: etcd's request limit. */
-export const valueBytesMax = 1.5 * 1024 * 1024;
-/** Keys returned by one list request at most. */
-export const listLimitMax = 10_000;
+import { handleEtcdWatch, handleNativeWatch, type WatchHub } from './watch/index.ts';
 
 export interface ApiOptions {
   node: RaftNode;
-  kv: KvStateMachine;
+  ctx: StoreContext;
+  hub: WatchHub;
   /** Every member's API URL, by id (this one's included). */
   apiUrls: Map<NodeId, string>;
   registry: Registry;
@@ -26,14 +23,8 @@ export interface ApiOptions {
   peerStatus: () => Record<string, unknown>;
   /** How long a request waits for a leader before a 503, ms. Default 3000. */
   leaderWaitMs?: number;
-  /** How long a write or a linearizable read may take before a 504, ms. Default 5000. */
-  requestTimeoutMs?: number;
-}
-
-class ApiError extends KeelError {
-  constructor(readonly status: number, override readonly code: string, message: string) {
-    super(message);
-  }
+  /** How long a forwarded request may take, ms. Default 6000. */
+  forwardTimeoutMs?: number;
 }
 
 const statusByCode: Record<string, number> = {
@@ -47,6 +38,9 @@ const statusByCode: Record<string, number> = {
   KEEL_PROPOSAL_QUEUE_FULL: 429,
   KEEL_TOO_MANY_PENDING: 429,
   KEEL_READ_QUEUE_FULL: 429,
+  KEEL_TOO_MANY_WATCHES: 429,
+  KEEL_COMPACTED: 410,
+  KEEL_FUTURE_REVISION: 400,
 };
 
 export class MasterApi {
@@ -54,12 +48,10 @@ export class MasterApi {
   readonly #server: Server;
   readonly #pools = new Map<NodeId, Pool>();
   readonly #leaderWaitMs: number;
-  readonly #timeoutMs: number;
 
   constructor(options: ApiOptions) {
     this.#options = options;
     this.#leaderWaitMs = options.leaderWaitMs ?? 3000;
-    this.#timeoutMs = options.requestTimeoutMs ?? 5000;
     this.#server = createServer((req, res) => void this.#handle(req, res));
     this.#server.keepAliveTimeout = 30_000;
   }
@@ -99,73 +91,42 @@ export class MasterApi {
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://keel');
     const path = url.pathname;
+    const method = req.method ?? 'GET';
+    const { ctx, hub } = this.#options;
     if (path === '/healthz') return this.#send(res, 200, { ok: true });
     if (path === '/metrics') return this.#sendText(res, 200, this.#options.registry.render(), 'text/plain; version=0.0.4');
     if (path === '/v1/status') return this.#send(res, 200, this.#status());
-    if (path === '/v1/kv' || (path === '/v1/kv/' && req.method === 'GET')) {
-      if (req.method !== 'GET') throw new ApiError(405, 'KEEL_METHOD_NOT_ALLOWED', `${req.method} is not allowed on /v1/kv; use GET /v1/kv?prefix=P`);
-      return this.#list(url, res);
+    if (path === '/v1/watch') return handleNativeWatch(req, res, url, hub, () => ctx.header());
+    if (path === '/v3/watch') return handleEtcdWatch(req, res, hub, () => ctx.header());
+    if (path.startsWith('/v3/')) {
+      if (method !== 'POST') return this.#sendText(res, 405, 'Method Not Allowed\n', 'text/plain; charset=utf-8');
+      const body = await readBody(req, requestBytesMax);
+      if (etcdWritePaths.has(path) && (await this.#mustForward(req))) return this.#forward(req, res, body);
+      const answer = await handleEtcd(path, body, ctx);
+      if (typeof answer.body === 'string') return this.#sendText(res, answer.status, answer.body, 'text/plain; charset=utf-8');
+      return this.#send(res, answer.status, answer.body);
     }
-    if (path.startsWith('/v1/kv/')) return this.#kv(req, res, url);
-    throw new ApiError(404, 'KEEL_NOT_FOUND', `no route for ${req.method} ${path}`);
-  }
-
-  async #kv(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const key = parseKey(url.pathname.slice('/v1/kv/'.length));
-    switch (req.method) {
-      case 'GET':
-        return this.#get(res, key, url.searchParams.get('consistency'));
-      case 'PUT': {
-        const value = await readBody(req, valueBytesMax);
-        return this.#write(req, res, { op: 'put', key, value }, value);
-      }
-      case 'DELETE':
-        await readBody(req, 0);
-        return this.#write(req, res, { op: 'del', key }, new Uint8Array(0));
-      default:
-        throw new ApiError(405, 'KEEL_METHOD_NOT_ALLOWED', `${req.method} is not allowed on a key; use GET, PUT or DELETE`);
+    if (path.startsWith('/v1/')) {
+      const write = isV1Write(method, path);
+      const body = await readBody(req, method === 'PUT' ? valueBytesMax : requestBytesMax);
+      if (write && (await this.#mustForward(req))) return this.#forward(req, res, body);
+      const answer = await handleV1({ method, url, headers: req.headers, body }, ctx);
+      for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+      if (answer.body instanceof Uint8Array) return this.#sendBytes(res, answer.status, answer.body);
+      return this.#send(res, answer.status, answer.body);
     }
+    throw new ApiError(404, 'KEEL_NOT_FOUND', `no route for ${method} ${path}`);
   }
 
-  async #get(res: ServerResponse, key: Uint8Array, consistency: string | null): Promise<void> {
-    await this.#readBarrier(consistency);
-    const value = await this.#options.kv.get(key);
-    if (value === undefined) throw new ApiError(404, 'KEEL_KEY_NOT_FOUND', `key ${JSON.stringify(Buffer.from(key).toString())} does not exist`);
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': value.length });
-    res.end(value);
-  }
-
-  async #list(url: URL, res: ServerResponse): Promise<void> {
-    const prefix = new TextEncoder().encode(url.searchParams.get('prefix') ?? '');
-    if (prefix.length > keyBytesMax) throw new ApiError(400, 'KEEL_KEY_TOO_LONG', `prefix is ${prefix.length} bytes; at most ${keyBytesMax}`);
-    const limit = parseLimit(url.searchParams.get('limit'));
-    await this.#readBarrier(url.searchParams.get('consistency'));
-    const items = await this.#options.kv.range(prefix, limit);
-    const decoder = new TextDecoder();
-    this.#send(res, 200, { items: items.map(({ key, value }) => ({ key: decoder.decode(key), value: decoder.decode(value) })), count: items.length });
-  }
-
-  /** Linearizable reads wait for ReadIndex; serializable reads read what this member has. */
-  async #readBarrier(consistency: string | null): Promise<void> {
-    if (consistency === 'serializable') return;
-    if (consistency !== null && consistency !== 'linearizable') {
-      throw new ApiError(400, 'KEEL_BAD_REQUEST', `consistency must be linearizable or serializable, not ${JSON.stringify(consistency)}`);
-    }
-    await this.#awaitLeader();
-    await this.#options.node.readIndex(this.#timeoutMs);
-  }
-
-  async #write(req: IncomingMessage, res: ServerResponse, command: KvCommand, body: Uint8Array): Promise<void> {
+  /** True when this member is not the leader (and the request was not forwarded here already). */
+  async #mustForward(req: IncomingMessage): Promise<boolean> {
     const { node } = this.#options;
     const leader = await this.#awaitLeader();
-    if (leader !== node.id) {
-      if (req.headers['x-keel-forwarded'] !== undefined) {
-        throw new ApiError(503, 'KEEL_NOT_LEADER', `member ${node.id} is not the leader (it believes member ${leader} is)`);
-      }
-      return this.#forward(req, res, leader, body);
+    if (leader === node.id) return false;
+    if (req.headers['x-keel-forwarded'] !== undefined) {
+      throw new ApiError(503, 'KEEL_NOT_LEADER', `member ${node.id} is not the leader (it believes member ${leader} is)`);
     }
-    const result = await node.propose(encodeCommand(command), this.#timeoutMs);
-    this.#send(res, 200, result);
+    return true;
   }
 
   async #awaitLeader(): Promise<NodeId> {
@@ -174,24 +135,27 @@ export class MasterApi {
     return leader;
   }
 
-  async #forward(req: IncomingMessage, res: ServerResponse, leader: NodeId, body: Uint8Array): Promise<void> {
+  async #forward(req: IncomingMessage, res: ServerResponse, body: Uint8Array): Promise<void> {
+    const leader = this.#options.node.leader;
     const pool = this.#pool(leader);
+    const timeout = this.#options.forwardTimeoutMs ?? 6000;
+    const headers: Record<string, string> = { 'x-keel-forwarded': String(this.#options.node.id) };
+    for (const name of ['content-type', 'x-keel-client-id', 'x-keel-seq']) {
+      const value = req.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
     let response;
     try {
-      response = await pool.request({
-        method: req.method as 'PUT' | 'DELETE',
-        path: req.url ?? '/',
-        headers: { 'x-keel-forwarded': String(this.#options.node.id), 'content-type': 'application/octet-stream' },
-        body,
-        headersTimeout: this.#timeoutMs + 1000,
-        bodyTimeout: this.#timeoutMs + 1000,
-      });
+      response = await pool.request({ method: req.method as 'PUT', path: req.url ?? '/', headers, body, headersTimeout: timeout, bodyTimeout: timeout });
     } catch (error) {
       throw new ApiError(503, 'KEEL_LEADER_UNREACHABLE', `the leader (member ${leader}) did not answer: ${(error as Error).message}`);
     }
     const payload = Buffer.from(await response.body.arrayBuffer());
-    const contentType = response.headers['content-type'];
-    res.writeHead(response.statusCode, { 'content-type': typeof contentType === 'string' ? contentType : 'application/json', 'content-length': payload.length });
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (name.startsWith('x-keel-revision') || name === 'content-type') res.setHeader(name, value as string);
+    }
+    this.#setClusterHeaders(res);
+    res.writeHead(response.statusCode, { 'content-length': payload.length });
     res.end(payload);
   }
 
@@ -207,7 +171,7 @@ export class MasterApi {
   }
 
   #status(): Record<string, unknown> {
-    const { node } = this.#options;
+    const { node, ctx } = this.#options;
     const status = node.status();
     const role = status.conf.learners.includes(node.id) ? 'learner' : status.role === 'pre-candidate' ? 'candidate' : status.role;
     const peers: Record<string, unknown> = {};
@@ -226,6 +190,7 @@ export class MasterApi {
       firstIndex: status.firstIndex,
       snapshotIndex: node.snapshotIndex,
       snapshotsInstalled: node.snapshotsInstalled,
+      revision: ctx.header().revision,
       voters: status.conf.voters,
       learners: status.conf.learners,
       pid: process.pid,
@@ -238,7 +203,14 @@ export class MasterApi {
     this.#sendText(res, status, JSON.stringify(body ?? null), 'application/json');
   }
 
+  #sendBytes(res: ServerResponse, status: number, body: Uint8Array): void {
+    this.#setClusterHeaders(res);
+    res.writeHead(status, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+    res.end(body);
+  }
+
   #sendText(res: ServerResponse, status: number, text: string, contentType: string): void {
+    this.#setClusterHeaders(res); // again: waiting for a leader may have changed them
     res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
     res.end(text);
   }
@@ -255,34 +227,12 @@ export class MasterApi {
   }
 }
 
-function parseKey(encoded: string): Uint8Array {
-  let key: string;
-  try {
-    key = decodeURIComponent(encoded);
-  } catch {
-    throw new ApiError(400, 'KEEL_BAD_KEY', 'the key is not valid percent-encoding');
-  }
-  const bytes = new TextEncoder().encode(key);
-  if (bytes.length === 0) throw new ApiError(400, 'KEEL_EMPTY_KEY', 'the key is empty');
-  if (bytes.length > keyBytesMax) throw new ApiError(400, 'KEEL_KEY_TOO_LONG', `the key is ${bytes.length} bytes; at most ${keyBytesMax}`);
-  return bytes;
-}
-
-function parseLimit(text: string | null): number {
-  if (text === null) return 1000;
-  const limit = Number(text);
-  if (!Number.isInteger(limit) || limit < 1 || limit > listLimitMax) {
-    throw new ApiError(400, 'KEEL_BAD_REQUEST', `limit must be an integer in [1, ${listLimitMax}], not ${JSON.stringify(text)}`);
-  }
-  return limit;
-}
-
 /** Reads a request body of at most `bytesMax` bytes; a larger one is refused with 413 before it is buffered. */
 async function readBody(req: IncomingMessage, bytesMax: number): Promise<Uint8Array> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > bytesMax) {
     req.resume();
-    throw new ApiError(413, 'KEEL_VALUE_TOO_LARGE', `the value is ${declared} bytes; at most ${bytesMax}`);
+    throw new ApiError(413, 'KEEL_VALUE_TOO_LARGE', `the body is ${declared} bytes; at most ${bytesMax}`);
   }
   const chunks: Buffer[] = [];
   let total = 0;
@@ -290,7 +240,7 @@ async function readBody(req: IncomingMessage, bytesMax: number): Promise<Uint8Ar
     total += chunk.length;
     if (total > bytesMax) {
       req.resume();
-      throw new ApiError(413, 'KEEL_VALUE_TOO_LARGE', `the value is over ${bytesMax} bytes`);
+      throw new ApiError(413, 'KEEL_VALUE_TOO_LARGE', `the body is over ${bytesMax} bytes`);
     }
     chunks.push(chunk);
   }

@@ -1,6 +1,7 @@
 // The store server of one master: the Raft node with its LevelDB log and state machine, the
 // peer transport, and the HTTP API, wired together.
 import { mkdirSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { noNode, type NodeId } from '../raft/core/index.ts';
@@ -8,8 +9,11 @@ import { LogStore } from '../raft/log-store.ts';
 import { RaftNode } from '../raft/node.ts';
 import { PeerTransport } from '../raft/transport.ts';
 import { MasterApi } from './http-api.ts';
-import { KvStateMachine } from './kv-state-machine.ts';
+import { LeaderLeaseClock } from './lease-clock.ts';
 import { Counter, Gauge, Histogram, Registry, batchBuckets, latencyBucketsSeconds } from './metrics.ts';
+import { MvccStore } from './mvcc/index.ts';
+import { storeContext } from './store-context.ts';
+import { WatchHub } from './watch/index.ts';
 
 export interface MemberConfig {
   id: number;
@@ -42,6 +46,17 @@ export function parseAddress(text: string): { host: string; port: number } {
   return { host: match[1], port: Number(match[2]) };
 }
 
+/** keel's version, reported by /v3/maintenance/status. */
+const keelVersion = '0.1.0';
+
+/** Bytes of the files directly in the data directory's LevelDB, approximately. */
+async function dataBytes(dataDir: string): Promise<number> {
+  const dir = join(dataDir, 'db');
+  let total = 0;
+  for (const name of await readdir(dir)) total += (await stat(join(dir, name))).size;
+  return total;
+}
+
 /** How long a stopping leader waits for its successor before it stops anyway, ms. */
 const transferWaitMs = 3000;
 
@@ -63,7 +78,8 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
   const registry = new Registry();
   const metrics = masterMetrics(registry);
   const logStore = new LogStore({ dir: config.dataDir, db, syncDelayMs: Number(process.env.KEEL_TEST_SYNC_DELAY_MS ?? 0) });
-  const kv = new KvStateMachine(db);
+  const store = new MvccStore(db);
+  await store.open();
   const peers = new Map(config.members.filter((m) => m.id !== config.id).map((m) => [m.id, parseAddress(m.peerAddress)]));
   let node: RaftNode | null = null;
   const transport = new PeerTransport({
@@ -80,7 +96,7 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
     id: config.id,
     conf: { voters: config.members.map((m) => m.id).sort((a, b) => a - b), learners: [] },
     logStore,
-    stateMachine: kv,
+    stateMachine: store,
     transport,
     tickMs: config.tickMs,
     electionTicks: config.electionTicks,
@@ -116,7 +132,19 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
   await transport.start();
   await node.start();
   const apiUrls = new Map<NodeId, string>(config.members.map((m) => [m.id, `http://${m.apiAddress}`]));
-  const api = new MasterApi({ node, kv, apiUrls, registry, peerStatus: () => Object.fromEntries(transport.stats()) });
+  const tickMs = config.tickMs ?? 100;
+  const electionTimeoutMs = 2 * (config.electionTicks ?? 10) * tickMs;
+  const ctxOptions = { config, node, store, leaderWaitMs: 3000, requestTimeoutMs: 5000, version: keelVersion, dbSize: () => dataBytes(config.dataDir) };
+  const leases = new LeaderLeaseClock({
+    leases: () => store.leases(),
+    isLeader: () => started.leader === config.id,
+    expire: (ids) => ctx.propose({ command: { op: 'lease-expire', ids } }),
+    electionTimeoutMs,
+  });
+  const ctx = storeContext({ ...ctxOptions, leases });
+  leases.start();
+  const hub = new WatchHub(store);
+  const api = new MasterApi({ node, ctx, hub, apiUrls, registry, peerStatus: () => Object.fromEntries(transport.stats()) });
   const { host, port } = parseAddress(config.apiAddress);
   await api.listen(host, port);
   const apiUrl = `http://${config.apiAddress}`;
@@ -124,6 +152,8 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
 
   const stop = async (): Promise<void> => {
     await handOverLeadership(started, config);
+    leases.stop();
+    hub.close();
     await api.close();
     await started.stop();
     await transport.stop();

@@ -24,10 +24,16 @@ t.test('a write through a follower is readable from all three', async (t) => {
     t.equal(get.status, 200, `member ${id}`);
     t.equal(get.body.toString(), 'hello', `member ${id} reads it (linearizable)`);
   }
+  const revision = (put.json() as { revision: number }).revision;
   const list = await http('GET', `${cluster.url(follower)}/v1/kv?prefix=gree`);
-  t.same(list.json(), { items: [{ key: 'greeting', value: 'hello' }], count: 1 });
+  t.same(list.json(), {
+    revision,
+    count: 1,
+    more: false,
+    items: [{ key: 'greeting', value: 'hello', createRevision: revision, modRevision: revision, version: 1, lease: 0 }],
+  });
   const del = await http('DELETE', `${cluster.url(follower)}/v1/kv/greeting`);
-  t.same(del.json(), { op: 'del', deleted: 1 });
+  t.same(del.json(), { revision: revision + 1, deleted: 1 });
   t.equal((await http('GET', `${cluster.url(leader)}/v1/kv/greeting`)).status, 404);
 });
 

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { Level } from 'level';
 import { LogStore } from '../raft/log-store.ts';
 import { RaftNode } from '../raft/node.ts';
-import { KvStateMachine, encodeCommand } from '../store/kv-state-machine.ts';
+import { MvccStore, encodeEnvelope } from '../store/mvcc/index.ts';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+const put = (key: string, value: string): Uint8Array => encodeEnvelope({ command: { op: 'put', request: { key: bytes(key), value: bytes(value) } } });
 
 async function singleNode(t: Test, syncDelayMs = 0) {
   const dir = mkdtempSync(join(tmpdir(), 'keel-node-'));
@@ -18,7 +19,8 @@ async function singleNode(t: Test, syncDelayMs = 0) {
   await db.open();
   const fatal: Error[] = [];
   const syncs: number[] = [];
-  const kv = new KvStateMachine(db);
+  const kv = new MvccStore(db);
+  await kv.open();
   const node = new RaftNode({
     id: 1,
     conf: { voters: [1], learners: [] },
@@ -43,18 +45,18 @@ async function singleNode(t: Test, syncDelayMs = 0) {
 t.test('a write resolves with its result once applied; a ReadIndex read sees it', async (t) => {
   const { node, kv } = await singleNode(t);
   t.equal(node.leader, 1);
-  const result = await node.propose(encodeCommand({ op: 'put', key: bytes('a'), value: bytes('1') }), 5000);
-  t.same(result, { op: 'put' });
+  const result = await node.propose(put('a', '1'), 5000);
+  t.same(result, { revision: 1 });
   await node.readIndex(5000);
-  t.same(await kv.get(bytes('a')), bytes('1'));
-  const del = await node.propose(encodeCommand({ op: 'del', key: bytes('a') }), 5000);
-  t.same(del, { op: 'del', deleted: 1 });
+  t.same((await kv.range({ key: bytes('a') })).kvs.map((kv) => kv.value), [bytes('1')]);
+  const del = await node.propose(encodeEnvelope({ command: { op: 'delete-range', request: { key: bytes('a') } } }), 5000);
+  t.match(del, { revision: 2, deleted: 1 });
 });
 
 t.test('proposals made while a write is in flight share the next write (group commit)', async (t) => {
   const { node, syncs } = await singleNode(t, 20);
   syncs.length = 0;
-  const writes = Array.from({ length: 200 }, (_, i) => node.propose(encodeCommand({ op: 'put', key: bytes(`k${i}`), value: bytes('v') }), 10_000));
+  const writes = Array.from({ length: 200 }, (_, i) => node.propose(put(`k${i}`, 'v'), 10_000));
   await Promise.all(writes);
   const entries = syncs.reduce((a, b) => a + b, 0);
   t.ok(entries >= 200, `all 200 entries were synced (${entries})`);
@@ -64,7 +66,7 @@ t.test('proposals made while a write is in flight share the next write (group co
 t.test('a failed write stops the node: nothing is acknowledged and onFatal is called once', async (t) => {
   const { node, db, fatal } = await singleNode(t);
   await db.close();
-  const write = node.propose(encodeCommand({ op: 'put', key: bytes('lost'), value: bytes('x') }), 5000);
+  const write = node.propose(put('lost', 'x'), 5000);
   // Whichever write fails first (the log's or the state machine's), the node stops on it.
   const stopped = { code: /^KEEL_(STORAGE_WRITE|APPLY_FAILED)$/ };
   await t.rejects(write, stopped);

@@ -61,7 +61,10 @@ export function readBe64(bytes: Uint8Array, at = 0): number {
   return Number(new DataView(bytes.buffer, bytes.byteOffset + at, revisionBytes).getBigUint64(0));
 }
 
-/** The smallest key greater than every key starting with `prefix` (empty: no such key). */
+/**
+ * The range end of the prefix `prefix` (etcd's GetPrefixRangeEnd): the smallest key greater than
+ * every key starting with it; [0x00] ("every key >= the key") when there is none (all 0xff).
+ */
 export function prefixEnd(prefix: Uint8Array): Uint8Array {
   for (let i = prefix.length - 1; i >= 0; i--) {
     if (prefix[i] < 0xff) {
@@ -70,7 +73,7 @@ export function prefixEnd(prefix: Uint8Array): Uint8Array {
       return end;
     }
   }
-  return new Uint8Array(0);
+  return Uint8Array.of(0);
 }
 
 // ---- user key ranges ----

@@ -1,0 +1,56 @@
+// The StoreContext of one master: what its HTTP handlers use to read, write and describe the
+// cluster, built from the Raft node, the MVCC store and the leader's lease clock.
+import { createHash } from 'node:crypto';
+import { noNode } from '../raft/core/index.ts';
+import type { RaftNode } from '../raft/node.ts';
+import type { ClusterHeader, LeaseClock, MemberInfo, MemberStatus, StoreContext } from './api/context.ts';
+import { ApiError } from './api/v1.ts';
+import { encodeEnvelope, type CommandError, type CommandResult, type Envelope, type MvccStore } from './mvcc/index.ts';
+import type { MasterConfig } from './server.ts';
+
+export interface ContextOptions {
+  config: MasterConfig;
+  node: RaftNode;
+  store: MvccStore;
+  leases: LeaseClock;
+  /** How long a request waits for a leader before a 503, ms. */
+  leaderWaitMs: number;
+  /** How long a write or a linearizable read may take before a 504, ms. */
+  requestTimeoutMs: number;
+  /** Bytes on disk of the data directory, approximately. */
+  dbSize: () => Promise<number>;
+  version: string;
+}
+
+/** A stable 64-bit number for the configured cluster id string (etcd reports cluster ids as uint64). */
+export function clusterIdNumber(clusterId: string): bigint {
+  return createHash('sha256').update(clusterId).digest().readBigUInt64BE(0);
+}
+
+export function storeContext(options: ContextOptions): StoreContext {
+  const { config, node, store } = options;
+  const clusterId = clusterIdNumber(config.clusterId);
+  const awaitLeader = async (): Promise<void> => {
+    if ((await node.waitForLeader(options.leaderWaitMs)) === noNode) {
+      throw new ApiError(503, 'KEEL_NO_LEADER', `no leader elected within ${options.leaderWaitMs} ms; try again`);
+    }
+  };
+  return {
+    propose: (envelope: Envelope) => node.propose(encodeEnvelope(envelope), options.requestTimeoutMs) as Promise<CommandResult | CommandError>,
+    readBarrier: async (consistency) => {
+      if (consistency === 'serializable') return;
+      await awaitLeader();
+      await node.readIndex(options.requestTimeoutMs);
+    },
+    range: (request) => store.range(request),
+    leases: options.leases,
+    lease: (id) => store.lease(id),
+    header: (): ClusterHeader => ({ clusterId, memberId: config.id, revision: store.currentRevision, raftTerm: node.term }),
+    members: (): MemberInfo[] =>
+      config.members.map((m) => ({ id: m.id, name: `m${m.id}`, peerUrls: [`http://${m.peerAddress}`], clientUrls: [`http://${m.apiAddress}`], isLearner: false })),
+    status: async (): Promise<MemberStatus> => {
+      const status = node.status();
+      return { version: options.version, dbSize: await options.dbSize(), leader: status.leader, raftIndex: status.lastIndex, raftTerm: status.term, raftAppliedIndex: node.appliedIndex };
+    },
+  };
+}
