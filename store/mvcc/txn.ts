@@ -49,7 +49,7 @@ function compareOne(kv: KeyValue, compare: Compare): boolean {
 
 async function holds(state: BatchState, compare: Compare): Promise<boolean> {
   const { kvs } = await scanLatest(state.batch, compare, { limit: 0, countOnly: false });
-  if (kvs.length === 0) return compareOne(zeroKv, compare);
+  if (kvs.length === 0) return compare.target !== 'value' && compareOne(zeroKv, compare);
   return kvs.every((kv) => compareOne(kv, compare));
 }
 
