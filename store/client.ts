@@ -23,6 +23,7 @@ import {
   type TxnResult,
 } from './client/codec.ts';
 import { KeelClientError } from './client/errors.ts';
+import { dedupWindowDefault, SeqWindow } from './client/seq-window.ts';
 import { errorOf, Transport, type Call, type Reply } from './client/transport.ts';
 import { ResumableWatch, type WatchHandle, type WatchListener, type WatchOptions } from './client/watch.ts';
 
@@ -39,6 +40,8 @@ export interface KeelClientOptions {
   retryMs?: number;
   /** This client's identity for exactly-once writes (1-128 characters). Default: a random UUID. */
   clientId?: string;
+  /** Writes in flight ahead of the oldest unanswered one, at most: the store's dedup window per client. Default 64. */
+  dedupWindow?: number;
 }
 
 export interface GetOptions {
@@ -92,11 +95,12 @@ export class KeelClient {
   readonly clientId: string;
   readonly #transport: Transport;
   readonly #watches = new Set<WatchHandle>();
-  #seq = 0;
+  readonly #seqs: SeqWindow;
 
   constructor(options: KeelClientOptions) {
     this.clientId = options.clientId ?? randomUUID();
     if (this.clientId.length === 0 || this.clientId.length > 128) throw new KeelClientError('KEEL_BAD_CONFIG', 'clientId must be 1-128 characters');
+    this.#seqs = new SeqWindow(options.dedupWindow ?? dedupWindowDefault);
     this.#transport = new Transport({
       endpoints: options.endpoints,
       timeoutMs: options.timeoutMs ?? timeoutMsDefault,
@@ -222,9 +226,13 @@ export class KeelClient {
 
   /** A write: one seq for the logical operation, repeated on every retry. */
   async #write(call: Omit<Call, 'seq'>): Promise<unknown> {
-    const seq = ++this.#seq;
-    const reply = await this.#transport.call({ ...call, seq });
-    return json(check(reply, call.what), call.what);
+    const seq = await this.#seqs.acquire();
+    try {
+      const reply = await this.#transport.call({ ...call, seq });
+      return json(check(reply, call.what), call.what);
+    } finally {
+      this.#seqs.release(seq);
+    }
   }
 
   async #read(call: Omit<Call, 'seq'>): Promise<unknown> {
