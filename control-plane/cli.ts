@@ -122,8 +122,8 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? exitUsage : 0;
   }
   if (!Object.hasOwn(commands, name)) return usageError(`unknown command: ${name}`);
-  // `keel lab --help` is handled by lab itself; other commands answer --help here.
-  if (name !== 'lab' && (args.includes('--help') || args.includes('-h'))) {
+  // `keel lab --help` and `keel kv ... --help` are handled by those commands; the others answer --help here.
+  if (name !== 'lab' && name !== 'kv' && (args.includes('--help') || args.includes('-h'))) {
     printCommandHelp(name);
     return 0;
   }
