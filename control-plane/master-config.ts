@@ -78,6 +78,9 @@ function validate(raw: Record<string, unknown>, file: string): MasterConfig {
   if (raw.snapshotEveryEntries !== undefined && !(positiveInt(raw.snapshotEveryEntries) && (raw.snapshotEveryEntries as number) >= 2)) {
     fail('"snapshotEveryEntries" must be an integer >= 2');
   }
+  if (raw.snapshotChunkBytes !== undefined && !(positiveInt(raw.snapshotChunkBytes) && (raw.snapshotChunkBytes as number) >= 1024 && (raw.snapshotChunkBytes as number) <= 16 * 1024 * 1024)) {
+    fail('"snapshotChunkBytes" must be an integer in [1024, 16777216]');
+  }
   return raw as unknown as MasterConfig;
 }
 

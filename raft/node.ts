@@ -1,9 +1,13 @@
 // The driver: runs a pure Raft core inside a process. It owns the tick timer and the Ready
 // loop: persist (sync) before sending what depends on it, let a leader replicate in parallel
 // with its own write, apply committed entries, serve reads, then advance.
-import { RawNode, Prng, KeelError, noNode } from './core/index.ts';
+import { RawNode, Prng, KeelError, assert, noNode } from './core/index.ts';
 import type { ConfState, Entry, Message, NodeId, Ready, SnapshotMeta, Status } from './core/index.ts';
 import type { BatchOp, LogStore } from './log-store.ts';
+import { ImageHandle, SnapshotReceiver, SnapshotSender, parseAck, snapshotChunkBytesDefault, streamWindowChunks } from './snapshot-stream.ts';
+import type { ImageSink, ImageSource } from './snapshot-stream.ts';
+
+export type { ImageSink, ImageSource } from './snapshot-stream.ts';
 
 /** Ticks of the core per second: one tick is one heartbeat interval (100 ms, etcd's default). */
 export const tickIntervalMs = 100;
@@ -27,10 +31,23 @@ export interface StateMachine {
   restoreOps(data: Uint8Array, meta: SnapshotMeta): Promise<BatchOp[]>;
   /** The restore operations are on disk: drop any cached state. */
   restored(meta: SnapshotMeta): void;
+  /**
+   * Streaming snapshots (all of these or none): an image at the applied index to stream in
+   * chunks (instead of snapshot()), a staging area for the chunks received (ImageSink), the ops
+   * that decide the install of the staged image (written in the log's sync batch with the
+   * snapshot meta, instead of restoreOps), and the install itself (then restored(meta)).
+   */
+  openImage?(): Promise<ImageSource>;
+  stageDiscard?: ImageSink['stageDiscard'];
+  stageChunk?: ImageSink['stageChunk'];
+  installOps?(meta: SnapshotMeta): BatchOp[];
+  installStaged?(meta: SnapshotMeta): Promise<void>;
 }
 
 export interface Transport {
   send(messages: Message[]): void;
+  /** Messages waiting to go out to `to` (paces snapshot streams); optional. */
+  queued?(to: NodeId): number;
 }
 
 export interface RaftNodeOptions {
@@ -53,6 +70,8 @@ export interface RaftNodeOptions {
    * behind the snapshot in memory for followers slightly behind). Default 10,000.
    */
   snapshotEveryEntries?: number;
+  /** Bytes of image per snapshot chunk message (streaming state machines). Default 1 MiB. */
+  snapshotChunkBytes?: number;
   /** Called once when the node stops on an error it cannot go on from (a failed write). */
   onFatal: (error: Error) => void;
   /** Observability hooks; all optional. */
@@ -63,6 +82,8 @@ export interface NodeObserver {
   fsync(ms: number, entries: number): void;
   committed(latencyMs: number): void;
   leaderChanged(leader: NodeId, term: number): void;
+  snapshotChunkSent(bytes: number): void;
+  snapshotChunkReceived(bytes: number): void;
 }
 
 export class ProposalDroppedError extends KeelError {
@@ -130,10 +151,57 @@ export class RaftNode {
   #term = 0;
   #leaderWaiters: Array<() => void> = [];
   #stopWaiters: Array<() => void> = [];
+  /** The image laggards are streamed (leader side), null until one is wanted. */
+  #image: ImageHandle | null = null;
+  #sender: SnapshotSender | null = null;
+  #receiver: SnapshotReceiver | null = null;
+  /** The staged image whose chunk-less snapshot message was stepped, and the Ready count then. */
+  #staged: { meta: SnapshotMeta; afterReady: number } | null = null;
+  #readies = 0;
 
   constructor(options: RaftNodeOptions) {
     this.id = options.id;
     this.#options = options;
+    const sm = options.stateMachine;
+    const streaming = [sm.openImage, sm.stageDiscard, sm.stageChunk, sm.installOps, sm.installStaged].filter((f) => f !== undefined).length;
+    if (streaming === 0) return;
+    if (streaming !== 5) throw new TypeError('a state machine implements all of openImage, stageDiscard, stageChunk, installOps, installStaged or none');
+    this.#sender = this.#newSender();
+    this.#receiver = this.#newReceiver(sm as Required<StateMachine>);
+  }
+
+  #newSender(): SnapshotSender {
+    const { transport, observe } = this.#options;
+    return new SnapshotSender({
+      chunkBytes: this.#options.snapshotChunkBytes ?? snapshotChunkBytesDefault,
+      send: (m) => transport.send([m]),
+      queued: transport.queued ? (to) => transport.queued!(to) : undefined,
+      windowChunks: streamWindowChunks,
+      done: (to, ok) => {
+        if (this.#stopped) return;
+        this.#core.reportSnapshot(to, ok);
+        this.#schedule();
+      },
+      chunkSent: (bytes) => observe?.snapshotChunkSent?.(bytes),
+      log: (line) => process.stderr.write(`raft ${this.id}: ${line}\n`),
+    });
+  }
+
+  #newReceiver(sm: Required<StateMachine>): SnapshotReceiver {
+    return new SnapshotReceiver({
+      sink: { stageDiscard: () => sm.stageDiscard(), stageChunk: (seq, chunk) => sm.stageChunk(seq, chunk) },
+      term: () => this.#core.status().term,
+      applied: () => this.#appliedIndex,
+      step: (m, staged) => {
+        if (this.#stopped) return;
+        if (staged) this.#staged = { meta: m.snapshot!.meta, afterReady: this.#readies };
+        this.#core.step(m);
+        this.#schedule();
+      },
+      send: (m) => this.#options.transport.send([m]),
+      chunkReceived: (bytes) => this.#options.observe?.snapshotChunkReceived?.(bytes),
+      log: (line) => process.stderr.write(`raft ${this.id}: ${line}\n`),
+    });
   }
 
   /** Recovers from disk alone and starts ticking. */
@@ -165,7 +233,9 @@ export class RaftNode {
     if (this.#stopped) return;
     for (const m of messages) {
       if (m.to !== this.id) continue;
-      this.#core.step(m);
+      if (this.#receiver !== null && SnapshotReceiver.isChunk(m)) this.#receiver.receive(m);
+      else if (parseAck(m) !== null) this.#sender?.ack(m.from, m.term, parseAck(m)!);
+      else this.#core.step(m);
     }
     this.#schedule();
   }
@@ -297,6 +367,11 @@ export class RaftNode {
     if (this.#timer) clearInterval(this.#timer);
     if (this.#running) await new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
     this.#failAll(new StoppedError());
+    this.#sender?.cancelAll();
+    await this.#sender?.idle();
+    this.#image?.retire();
+    await this.#image?.closed;
+    await this.#receiver?.settled();
   }
 
   // ---- the loop ---------------------------------------------------------------------------
@@ -320,7 +395,10 @@ export class RaftNode {
 
   async #loop(): Promise<void> {
     try {
-      while (!this.#stopped && this.#core.hasReady()) await this.#handleReady(this.#core.ready());
+      while (!this.#stopped && this.#core.hasReady()) {
+        this.#readies++;
+        await this.#handleReady(this.#core.ready());
+      }
     } catch (error) {
       this.#die(error as Error);
     } finally {
@@ -335,15 +413,22 @@ export class RaftNode {
     if (rd.softState) this.#onSoftState(rd.softState.leader);
     if (rd.hardState) this.#term = rd.hardState.term;
     // A leader replicates in parallel with its own write; it counts itself only after it.
-    if (rd.leaderMessages.length > 0) transport.send(rd.leaderMessages);
-    const restoreOps = rd.snapshot ? await stateMachine.restoreOps(rd.snapshot.data, rd.snapshot.meta) : [];
+    const leaderMessages = this.#streamSnapshots(rd.leaderMessages);
+    if (leaderMessages.length > 0) transport.send(leaderMessages);
+    const streamed = this.#isStagedSnapshot(rd);
+    const restoreOps = rd.snapshot === null ? [] : streamed ? stateMachine.installOps!(rd.snapshot.meta) : await stateMachine.restoreOps(rd.snapshot.data, rd.snapshot.meta);
     // Committed entries already on disk are applied while this Ready's own entries are written;
     // the rest after the write. A commit-index-only change needs no write: a restart derives
     // the commit index from the applied one, and Raft does not need it durable.
     const onDisk = splitCommitted(rd);
     await Promise.all([rd.mustSync ? this.#save(rd, restoreOps) : undefined, onDisk.length > 0 ? this.#apply(onDisk) : undefined]);
-    if (rd.messages.length > 0) transport.send(rd.messages);
+    const messages = this.#streamSnapshots(rd.messages);
+    if (messages.length > 0) transport.send(messages);
     if (rd.snapshot) {
+      // The install is decided (on disk with the log's snapshot meta); a crash from here on is
+      // finished by the state machine's open(). The staging chain must not run meanwhile.
+      if (streamed) await this.#receiver!.exclusive(() => stateMachine.installStaged!(rd.snapshot!.meta));
+      if (streamed) this.#releaseStaged(true);
       stateMachine.restored(rd.snapshot.meta);
       this.#appliedIndex = rd.snapshot.meta.index;
       this.#lastSnapshotIndex = rd.snapshot.meta.index;
@@ -357,6 +442,34 @@ export class RaftNode {
     this.#core.advance(rd);
     if (rd.snapshotWanted) await this.#makeSnapshot();
     await this.#maybeCompact();
+  }
+
+  /** Whether this Ready installs the image staged from a stream; releases a staged image the core did not take. */
+  #isStagedSnapshot(rd: Ready): boolean {
+    const staged = this.#staged;
+    if (staged === null || this.#readies <= staged.afterReady) return false;
+    const meta = rd.snapshot?.meta;
+    if (meta !== undefined && meta.index === staged.meta.index && meta.term === staged.meta.term) return true;
+    this.#releaseStaged(false);
+    return false;
+  }
+
+  #releaseStaged(installed: boolean): void {
+    this.#staged = null;
+    this.#receiver!.release(installed);
+  }
+
+  /** Takes the snapshot messages out of `messages` and streams the image to their followers instead. */
+  #streamSnapshots(messages: Message[]): Message[] {
+    const sender = this.#sender;
+    if (sender === null || !messages.some((m) => m.type === 'snapshot')) return messages;
+    const rest: Message[] = [];
+    for (const m of messages) {
+      if (m.type !== 'snapshot') rest.push(m);
+      else if (this.#image !== null && this.#image.index === m.snapshot!.meta.index) sender.start(m, this.#image);
+      else this.#core.reportSnapshot(m.to, false); // not the image we hold (cannot happen: createSnapshot follows the image)
+    }
+    return rest;
   }
 
   async #save(rd: Ready, restoreOps: BatchOp[]): Promise<void> {
@@ -397,6 +510,8 @@ export class RaftNode {
 
   #onSoftState(leader: NodeId): void {
     const changed = leader !== this.#leader;
+    if (changed && this.#leader === this.id) this.#sender?.cancelAll();
+    if (changed) this.#receiver?.leaderChanged();
     this.#leader = leader;
     if (changed && leader !== noNode) this.#options.observe?.leaderChanged?.(leader, this.#core.status().term);
     if (leader !== noNode) for (const waiter of this.#leaderWaiters.splice(0)) waiter();
@@ -438,10 +553,26 @@ export class RaftNode {
     if (keepFrom > status.firstIndex) this.#core.compact(keepFrom);
   }
 
-  /** A follower needs a snapshot: serialize the state machine at the applied index. */
+  /**
+   * A follower needs a snapshot. A streaming state machine opens an image at the applied index
+   * (a LevelDB snapshot, nothing read yet) and the core gets a token; others serialize the
+   * whole state machine.
+   */
   async #makeSnapshot(): Promise<void> {
-    const data = await this.#options.stateMachine.snapshot();
-    this.#core.createSnapshot(this.#appliedIndex, data);
+    const { stateMachine } = this.#options;
+    if (stateMachine.openImage === undefined) {
+      this.#core.createSnapshot(this.#appliedIndex, await stateMachine.snapshot());
+      return;
+    }
+    const source = await stateMachine.openImage();
+    assert(source.index === this.#appliedIndex, `image at ${source.index}, applied ${this.#appliedIndex}`);
+    const snapshot = this.#core.createSnapshot(source.index, new TextEncoder().encode(`keel image ${source.index}`));
+    if (snapshot.meta.index !== source.index || (this.#image !== null && this.#image.index >= source.index)) {
+      await source.close(); // the core keeps the one it has
+      return;
+    }
+    this.#image?.retire();
+    this.#image = new ImageHandle(source);
   }
 
   #die(error: Error): void {
@@ -449,6 +580,7 @@ export class RaftNode {
     this.#fatal = error;
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
+    this.#sender?.cancelAll();
     this.#failAll(error);
     this.#options.onFatal(error);
   }

@@ -132,6 +132,11 @@ export class PeerTransport {
     for (const connection of this.#inbound) if (connection.peer === id) connection.close();
   }
 
+  /** Messages waiting to be written to `id` (not yet in the socket): paces snapshot streams. */
+  queued(id: NodeId): number {
+    return this.#outbound.get(id)?.stats().queued ?? 0;
+  }
+
   /** Per known peer (those in the peer list). */
   stats(): Map<NodeId, PeerStats> {
     const stats = new Map<NodeId, PeerStats>();

@@ -38,6 +38,8 @@ export interface MasterConfig {
   electionTicks?: number;
   /** Applied entries between two snapshots of the state machine. Default 10,000. */
   snapshotEveryEntries?: number;
+  /** Bytes of state-machine image per snapshot chunk sent to a lagging member. Default 1 MiB (1048576). */
+  snapshotChunkBytes?: number;
 }
 
 export function parseAddress(text: string): { host: string; port: number } {
@@ -78,7 +80,7 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
   const registry = new Registry();
   const metrics = masterMetrics(registry);
   const logStore = new LogStore({ dir: config.dataDir, db, syncDelayMs: Number(process.env.KEEL_TEST_SYNC_DELAY_MS ?? 0) });
-  const store = new MvccStore(db);
+  const store = new MvccStore(db, { afterInstallBatch: installCrashHook(config) });
   await store.open();
   const peers = new Map(config.members.filter((m) => m.id !== config.id).map((m) => [m.id, parseAddress(m.peerAddress)]));
   let node: RaftNode | null = null;
@@ -101,6 +103,7 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
     tickMs: config.tickMs,
     electionTicks: config.electionTicks,
     snapshotEveryEntries: config.snapshotEveryEntries,
+    snapshotChunkBytes: config.snapshotChunkBytes,
     onFatal: (error) => {
       log(config, `stopping on a fatal error: ${error.message}`);
       process.exit(1);
@@ -118,6 +121,8 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
         metrics.leaderChanges.inc();
         log(config, `leader is member ${leader} in term ${term}`);
       },
+      snapshotChunkSent: () => metrics.chunksSent.inc(),
+      snapshotChunkReceived: () => metrics.chunksReceived.inc(),
     },
   });
   const started = node;
@@ -184,6 +189,20 @@ async function handOverLeadership(node: RaftNode, config: MasterConfig): Promise
   while (node.leader === config.id && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
+/**
+ * Test hook (the lab's crash tests): KEEL_TEST_KILL_INSTALL_AFTER_BATCHES=n makes the process
+ * SIGKILL itself after the n-th batch of staged pairs a snapshot install writes.
+ */
+function installCrashHook(config: MasterConfig): ((batches: number) => void) | undefined {
+  const after = Number(process.env.KEEL_TEST_KILL_INSTALL_AFTER_BATCHES ?? 0);
+  if (!(after > 0)) return undefined;
+  return (batches) => {
+    if (batches < after) return;
+    log(config, `test hook: killed in the middle of a snapshot install, after ${batches} batch(es)`);
+    process.kill(process.pid, 'SIGKILL');
+  };
+}
+
 function masterMetrics(registry: Registry) {
   return {
     leaderChanges: registry.add(new Counter('keel_raft_leader_changes_total', 'Leader changes seen by this member.')),
@@ -191,5 +210,7 @@ function masterMetrics(registry: Registry) {
     commit: registry.add(new Histogram('keel_raft_commit_latency_seconds', 'From proposal to apply, on the leader.', latencyBucketsSeconds)),
     fsync: registry.add(new Histogram('keel_disk_fsync_seconds', 'Sync writes of the Raft log and hard state.', latencyBucketsSeconds)),
     batch: registry.add(new Histogram('keel_raft_append_batch_entries', 'Entries per sync write of the log.', batchBuckets)),
+    chunksSent: registry.add(new Counter('keel_snapshot_chunks_sent_total', 'Snapshot chunks streamed to lagging members.')),
+    chunksReceived: registry.add(new Counter('keel_snapshot_chunks_received_total', 'Snapshot chunks received and staged.')),
   };
 }

@@ -25,6 +25,14 @@ export class RestoreIncompleteError extends KeelError {
   }
 }
 
+/** A snapshot from the leader is being installed: the state is switching, nothing is read until it is done. */
+export class SnapshotInstallingError extends KeelError {
+  override readonly code = 'KEEL_SNAPSHOT_INSTALLING' as const;
+  constructor() {
+    super('a snapshot from the leader is being installed; try again shortly');
+  }
+}
+
 export const errorCodes = {
   compacted: 'KEEL_COMPACTED',
   futureRevision: 'KEEL_FUTURE_REVISION',

@@ -4,7 +4,7 @@ export { MvccStore } from './store.ts';
 export type { MvccStoreOptions, HistoryResult, AppliedListener } from './store.ts';
 export type { RevisionEvent } from './write-txn.ts';
 export { encodeEnvelope, decodeEnvelope } from './codec.ts';
-export { CompactedError, FutureRevisionError, RestoreIncompleteError, errorCodes } from './errors.ts';
+export { CompactedError, FutureRevisionError, RestoreIncompleteError, SnapshotInstallingError, errorCodes } from './errors.ts';
 export { prefixEnd } from './keys.ts';
 export { dedupWindowDefault, dedupClientsMaxDefault } from './dedup.ts';
 export { snapshotChunkBytesDefault } from './snapshot.ts';

@@ -3,6 +3,8 @@
 //
 //   0x10 0x01                         meta           [applied index, revision, compact revision, lease id max]
 //   0x10 0x02                         restoring      present while a chunked restore is half done
+//   0x10 0x03                         installing     [index, term, voters, learners] of a staged image being
+//                                                    installed: open() finishes the install (image-staging.ts)
 //   0x11 key                          latest         the live KeyValue of key (fast path for current reads)
 //   0x12 esc(key) ~be64(rev)          history        every version of key, newest first (one seek finds
 //                                                    the newest version <= R); a delete is a tombstone
@@ -10,10 +12,12 @@
 //   0x14 be64(id)                     lease          [granted ttl]
 //   0x15 be64(id) key                 lease key      a key attached to lease id (empty value)
 //   0x16 utf8(clientId)               dedup          be64(last active index) + [[seq, result], ...]
+//   0x1e be32(n)                      staging        chunk n of an image being received (not part of the state)
 import type { KeyRange } from './types.ts';
 
 export const metaKey = Uint8Array.of(0x10, 0x01);
 export const restoringKey = Uint8Array.of(0x10, 0x02);
+export const installingKey = Uint8Array.of(0x10, 0x03);
 export const latestPrefix = 0x11;
 export const historyPrefix = 0x12;
 export const revisionLogPrefix = 0x13;
@@ -22,6 +26,8 @@ export const leaseKeyPrefix = 0x15;
 export const dedupPrefix = 0x16;
 /** The first key byte of the state machine. */
 export const stateMachineKeyMin = 0x10;
+/** Chunks of an image being received; everything below this byte (from 0x10) is the live state. */
+export const stagingPrefix = 0x1e;
 
 const revisionBytes = 8;
 const subBytes = 4;

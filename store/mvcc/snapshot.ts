@@ -9,7 +9,8 @@ import type { BatchOp } from '../../raft/log-store.ts';
 import { decodeMeta, encodeMeta, packr } from './codec.ts';
 import type { Meta } from './codec.ts';
 import { DedupImage } from './dedup.ts';
-import { equalBytes, metaKey, restoringKey, stateMachineKeyMin, view } from './keys.ts';
+import type { AbstractSnapshot } from 'abstract-level';
+import { equalBytes, installingKey, metaKey, restoringKey, stagingPrefix, stateMachineKeyMin, view } from './keys.ts';
 import { LeaseImage } from './leases.ts';
 import type { Db } from './reader.ts';
 
@@ -18,14 +19,21 @@ export const snapshotChunkBytesDefault = 1 << 20;
 /** Deletes per batch of a chunked restore. */
 export const restoreDeletesPerBatchMax = 10_000;
 
-const stateMachineKeys = { gte: Uint8Array.of(stateMachineKeyMin) };
+/** The live state: from 0x10 up to the staging area (staged chunks are not part of it). */
+export const stateMachineKeys = { gte: Uint8Array.of(stateMachineKeyMin), lt: Uint8Array.of(stagingPrefix) };
 
-export async function* imageChunks(db: Db, chunkBytes: number): AsyncGenerator<Uint8Array> {
+/** Marks of a restore or install under way: never part of an image. */
+function isMark(key: Uint8Array): boolean {
+  return equalBytes(key, restoringKey) || equalBytes(key, installingKey);
+}
+
+/** The image as chunks; read inside `snapshot` when given (an explicit LevelDB snapshot), else the iterator's own. */
+export async function* imageChunks(db: Db, chunkBytes: number, snapshot?: AbstractSnapshot): AsyncGenerator<Uint8Array> {
   let pairs: Array<[Uint8Array, Uint8Array]> = [];
   let bytes = 0;
   let yielded = false;
-  for await (const [key, value] of db.iterator(stateMachineKeys)) {
-    if (equalBytes(key, restoringKey)) continue;
+  for await (const [key, value] of db.iterator(snapshot ? { ...stateMachineKeys, snapshot } : stateMachineKeys)) {
+    if (isMark(key)) continue;
     pairs.push([view(key), view(value)]);
     bytes += key.length + value.length;
     if (bytes >= chunkBytes) {
@@ -46,7 +54,10 @@ export class ImageState {
 
   /** Takes one pair of an image; returns the op that writes it (null for the meta record). */
   add(key: Uint8Array, value: Uint8Array): BatchOp | null {
-    if (!(key.length > 0 && key[0] >= stateMachineKeyMin)) throw new Error(`snapshot image key starts with ${key[0]}, below 0x10`);
+    if (!(key.length > 0 && key[0] >= stateMachineKeyMin && key[0] < stagingPrefix)) {
+      throw new Error(`snapshot image key starts with ${key[0]}, outside [0x10, 0x${stagingPrefix.toString(16)})`);
+    }
+    if (isMark(key)) throw new Error('snapshot image holds a restore mark');
     if (equalBytes(key, metaKey)) {
       this.meta = decodeMeta(value);
       return null;

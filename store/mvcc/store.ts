@@ -6,13 +6,14 @@
 import type { Entry, SnapshotMeta } from '../../raft/core/index.ts';
 import { assert } from '../../raft/core/index.ts';
 import type { BatchOp } from '../../raft/log-store.ts';
-import type { StateMachine } from '../../raft/node.ts';
+import type { ImageSource, StateMachine } from '../../raft/node.ts';
 import { decodeEnvelope, decodeEvent, decodeMeta, encodeMeta } from './codec.ts';
 import type { Meta } from './codec.ts';
 import { applyCommand } from './commands.ts';
 import { DedupImage, DedupTable, dedupClientsMaxDefault, dedupWindowDefault } from './dedup.ts';
-import { CommandFailure, CompactedError, FutureRevisionError, RestoreIncompleteError, errorCodes } from './errors.ts';
-import { inRange, leasePrefix, metaKey, restoringKey, revisionLogStart, revisionOfLogKey, dedupPrefix } from './keys.ts';
+import { CommandFailure, CompactedError, FutureRevisionError, RestoreIncompleteError, SnapshotInstallingError, errorCodes } from './errors.ts';
+import { clearStaging, decodeInstalling, installingOp, rollForward, stageChunk } from './image-staging.ts';
+import { inRange, installingKey, leasePrefix, metaKey, restoringKey, revisionLogStart, revisionOfLogKey, dedupPrefix } from './keys.ts';
 import { rangeResponse, scanAt, scanLatest, scanOptions } from './kv-index.ts';
 import { LeaseImage, LeaseTable } from './leases.ts';
 import { BatchWriter, DbReader } from './reader.ts';
@@ -26,6 +27,8 @@ export interface MvccStoreOptions {
   dedupWindow?: number;
   /** Clients remembered; the least recently active (by log index) is evicted first. Default 10,000. */
   dedupClientsMax?: number;
+  /** Test hook: called after each batch of staged pairs an install writes (the lab kills the process there). */
+  afterInstallBatch?: (batches: number) => void;
 }
 
 export interface HistoryResult {
@@ -47,15 +50,24 @@ export class MvccStore implements StateMachine {
   #listeners = new Set<AppliedListener>();
   /** Collected by restoreOps, switched to by restored(). */
   #restoring: ImageState | null = null;
+  /** A staged image is being installed: the state on disk is a mix, reads are refused. */
+  #installing = false;
+  readonly #afterInstallBatch: ((batches: number) => void) | undefined;
 
   constructor(db: Db, options: MvccStoreOptions = {}) {
     this.#db = db;
+    this.#afterInstallBatch = options.afterInstallBatch;
     this.#dedup = new DedupTable(options.dedupWindow ?? dedupWindowDefault, options.dedupClientsMax ?? dedupClientsMaxDefault);
   }
 
   /** Loads meta, leases and the dedup clients. Fails with KEEL_RESTORE_INCOMPLETE after an interrupted chunked restore. */
   async open(): Promise<void> {
     if ((await this.#db.get(restoringKey)) !== undefined) throw new RestoreIncompleteError();
+    // An install decided before a crash is finished before anything is read; a staged image that
+    // was never decided is dropped.
+    const installing = await this.#db.get(installingKey);
+    if (installing !== undefined) await rollForward(this.#db, decodeInstalling(installing));
+    else await clearStaging(this.#db);
     const reader = new DbReader(this.#db);
     this.#meta = decodeMeta(await reader.get(metaKey));
     const leases = new LeaseImage();
@@ -234,6 +246,43 @@ export class MvccStore implements StateMachine {
     return imageChunks(this.#db, chunkBytes);
   }
 
+  /**
+   * An image at the applied index, read from an explicit LevelDB snapshot that stays open until
+   * close(): each chunks() call is its own pass (one per follower), and applies go on meanwhile.
+   */
+  async openImage(): Promise<ImageSource> {
+    this.#assertUsable();
+    const snapshot = this.#db.snapshot();
+    try {
+      const meta = decodeMeta(await new DbReader(this.#db, snapshot).get(metaKey));
+      return { index: meta.appliedIndex, chunks: (chunkBytes) => imageChunks(this.#db, chunkBytes, snapshot), close: () => snapshot.close() };
+    } catch (error) {
+      await snapshot.close();
+      throw error;
+    }
+  }
+
+  /** Drops any staged image (an interrupted stream, or a new one starting). */
+  async stageDiscard(): Promise<void> {
+    await clearStaging(this.#db);
+  }
+
+  /** Stores chunk `seq` of an image being received; the live state does not change. */
+  async stageChunk(seq: number, chunk: Uint8Array): Promise<void> {
+    await stageChunk(this.#db, seq, chunk);
+  }
+
+  /** What decides the install of the staged image: written in the log's sync batch with its snapshot meta. */
+  installOps(meta: SnapshotMeta): BatchOp[] {
+    return [installingOp(meta)];
+  }
+
+  /** Replaces the live state with the staged image (after installOps are on disk); then call restored(meta). */
+  async installStaged(meta: SnapshotMeta): Promise<void> {
+    this.#installing = true;
+    this.#restoring = await rollForward(this.#db, meta, this.#afterInstallBatch);
+  }
+
   async restoreOps(data: Uint8Array, meta: SnapshotMeta): Promise<BatchOp[]> {
     const ops = await deleteAllOps(this.#db);
     const image = new ImageState();
@@ -287,6 +336,7 @@ export class MvccStore implements StateMachine {
     assert(image !== null, 'restored() without restoreOps()');
     assert(image.meta.appliedIndex === meta.index, `restored ${meta.index}, prepared ${image.meta.appliedIndex}`);
     this.#restoring = null;
+    this.#installing = false;
     this.#meta = image.meta;
     this.#leases.replace(image.leases);
     this.#dedup.replace(image.dedup);
@@ -297,5 +347,6 @@ export class MvccStore implements StateMachine {
   #assertUsable(): void {
     assert(this.#opened, 'MvccStore used before open()');
     if (this.#failure) throw this.#failure;
+    if (this.#installing) throw new SnapshotInstallingError();
   }
 }
