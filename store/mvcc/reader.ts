@@ -81,9 +81,22 @@ interface OverlayEntry {
 export class BatchWriter implements Reader {
   readonly #db: Db;
   readonly #overlay = new Map<string, OverlayEntry>();
+  /** Values read ahead for this batch (null: absent), so applying it waits on one read, not one per key. */
+  readonly #prefetched = new Map<string, Uint8Array | null>();
 
   constructor(db: Db) {
     this.#db = db;
+  }
+
+  /** Reads `keys` in one call (LevelDB getMany); later gets of them need no read. */
+  async prefetch(keys: Uint8Array[]): Promise<void> {
+    const wanted = keys.filter((key) => !this.#overlay.has(keyId(key)) && !this.#prefetched.has(keyId(key)));
+    if (wanted.length === 0) return;
+    const values = await this.#db.getMany(wanted);
+    for (let i = 0; i < wanted.length; i++) {
+      const value = values[i];
+      this.#prefetched.set(keyId(wanted[i]), value === undefined ? null : view(value));
+    }
   }
 
   put(key: Uint8Array, value: Uint8Array): void {
@@ -95,8 +108,11 @@ export class BatchWriter implements Reader {
   }
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    const entry = this.#overlay.get(keyId(key));
+    const id = keyId(key);
+    const entry = this.#overlay.get(id);
     if (entry !== undefined) return entry.value ?? undefined;
+    const prefetched = this.#prefetched.get(id);
+    if (prefetched !== undefined) return prefetched ?? undefined;
     const value = await this.#db.get(key);
     return value === undefined ? undefined : view(value);
   }

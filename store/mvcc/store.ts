@@ -7,19 +7,19 @@ import type { Entry, SnapshotMeta } from '../../raft/core/index.ts';
 import { assert } from '../../raft/core/index.ts';
 import type { BatchOp } from '../../raft/log-store.ts';
 import type { ImageSource, StateMachine } from '../../raft/node.ts';
-import { decodeEnvelope, decodeEvent, decodeMeta, encodeMeta } from './codec.ts';
+import { decodeEnvelope, decodeEvent, decodeKv, decodeMeta, encodeMeta } from './codec.ts';
 import type { Meta } from './codec.ts';
 import { applyCommand } from './commands.ts';
 import { DedupImage, DedupTable, dedupClientsMaxDefault, dedupWindowDefault } from './dedup.ts';
 import { CommandFailure, CompactedError, FutureRevisionError, RestoreIncompleteError, SnapshotInstallingError, errorCodes } from './errors.ts';
 import { clearStaging, decodeInstalling, installingOp, rollForward, stageChunk } from './image-staging.ts';
-import { inRange, installingKey, leasePrefix, metaKey, restoringKey, revisionLogStart, revisionOfLogKey, dedupPrefix } from './keys.ts';
+import { dedupKey, dedupPrefix, inRange, installingKey, latestKey, leasePrefix, metaKey, restoringKey, revisionLogStart, revisionOfLogKey, view } from './keys.ts';
 import { rangeResponse, scanAt, scanLatest, scanOptions } from './kv-index.ts';
 import { LeaseImage, LeaseTable } from './leases.ts';
 import { BatchWriter, DbReader } from './reader.ts';
 import type { Db } from './reader.ts';
 import { deleteAllOps, ImageState, imageChunks, pairsOfChunk, pairsOfImage, restoreDeletesPerBatchMax, snapshotChunkBytesDefault } from './snapshot.ts';
-import type { CommandResult, KeyRange, LeaseInfo, RangeRequest, RangeResponse } from './types.ts';
+import type { CommandResult, Envelope, KeyRange, LeaseInfo, RangeRequest, RangeResponse } from './types.ts';
 import type { BatchState, RevisionEvent } from './write-txn.ts';
 
 export interface MvccStoreOptions {
@@ -124,6 +124,7 @@ export class MvccStore implements StateMachine {
     };
     const results: unknown[] = [];
     let index = meta.appliedIndex;
+    await batch.prefetch(keysRead(entries));
     for (const entry of entries) {
       assert(entry.index > index, `entry ${entry.index} applied after ${index}`);
       index = entry.index;
@@ -174,6 +175,7 @@ export class MvccStore implements StateMachine {
   /** A consistent read at the current revision or a past one (from one LevelDB snapshot). */
   async range(request: RangeRequest): Promise<RangeResponse> {
     this.#assertUsable();
+    if (!(request.revision! > 0) && (request.rangeEnd === undefined || request.rangeEnd.length === 0)) return this.#getLatest(request);
     const snapshot = this.#db.snapshot();
     try {
       const reader = new DbReader(this.#db, snapshot);
@@ -185,6 +187,19 @@ export class MvccStore implements StateMachine {
         ? await scanLatest(reader, request, scanOptions(request))
         : await scanAt(reader, request, revision, scanOptions(request));
       return rangeResponse(meta.revision, scan, request);
+    } finally {
+      await snapshot.close();
+    }
+  }
+
+  /** One key at the current revision: the meta and the key's latest record in one read. */
+  async #getLatest(request: RangeRequest): Promise<RangeResponse> {
+    const snapshot = this.#db.snapshot();
+    try {
+      const [metaBytes, kvBytes] = await this.#db.getMany([metaKey, latestKey(request.key)], { snapshot });
+      const meta = decodeMeta(metaBytes === undefined ? undefined : view(metaBytes));
+      const kvs = kvBytes === undefined ? [] : [decodeKv(request.key, view(kvBytes))];
+      return rangeResponse(meta.revision, { kvs: request.countOnly ? [] : kvs, count: kvs.length }, request);
     } finally {
       await snapshot.close();
     }
@@ -349,4 +364,35 @@ export class MvccStore implements StateMachine {
     if (this.#failure) throw this.#failure;
     if (this.#installing) throw new SnapshotInstallingError();
   }
+}
+
+/**
+ * The database keys a batch of entries will read for sure (the latest record of every single key
+ * it writes or compares, and the dedup records of its clients), to read them in one call.
+ */
+function keysRead(entries: Entry[]): Uint8Array[] {
+  const keys: Uint8Array[] = [];
+  const single = (range: KeyRange): void => {
+    if (range.rangeEnd === undefined || range.rangeEnd.length === 0) keys.push(latestKey(range.key));
+  };
+  for (const entry of entries) {
+    if (entry.kind !== 'normal' || entry.data.length === 0) continue;
+    let envelope: Envelope;
+    try {
+      envelope = decodeEnvelope(entry.data);
+    } catch {
+      continue; // #applyEntry answers it with KEEL_BAD_COMMAND
+    }
+    if (typeof envelope.clientId === 'string') keys.push(dedupKey(envelope.clientId));
+    const command = envelope.command;
+    if (command.op === 'put' || command.op === 'delete-range') single(command.request);
+    else if (command.op === 'txn') {
+      for (const compare of command.request.compare) single(compare);
+      for (const op of [...command.request.success, ...command.request.failure]) {
+        if ('put' in op) single(op.put);
+        else if ('deleteRange' in op) single(op.deleteRange);
+      }
+    }
+  }
+  return keys;
 }
