@@ -1,7 +1,7 @@
 // Real master processes on loopback, for tests, benchmarks and the lab: started from configs like `keel up`
 // writes, stopped by their own pids, data directories removed at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +12,59 @@ import type { MasterConfig } from '../../store/server.ts';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = join(root, 'bin', 'keel.js');
 
+/** Slots of 100 ports from port 10,000 up: all below 32768, outside Linux's ephemeral range. */
+const portSlots = 200;
+const portSlotsDir = join(tmpdir(), 'keel-port-slots');
+let reservedBase: number | null = null;
+
 /**
- * A base port below 32768 (outside Linux's ephemeral range), different per process: each
- * process gets 100 ports (room for five clusters at offsets 0, 20, ..., 80).
+ * A base port reserved for this process: 100 ports (room for five clusters at offsets 0, 20,
+ * ..., 80) that no other running process of this machine reserved. Test files run in parallel,
+ * so the reservation is a lock file per slot, taken with O_EXCL and freed when the process exits
+ * (or found stale when its owner is gone).
  */
 export function testBasePort(offset = 0): number {
-  return 10_000 + ((process.pid * 37) % 200) * 100 + offset;
+  reservedBase ??= reservePortSlot();
+  return reservedBase + offset;
+}
+
+function reservePortSlot(): number {
+  mkdirSync(portSlotsDir, { recursive: true });
+  const start = process.pid % portSlots;
+  for (let i = 0; i < portSlots; i++) {
+    const slot = (start + i) % portSlots;
+    const file = join(portSlotsDir, `slot-${slot}`);
+    if (!takeSlot(file)) continue;
+    process.once('exit', () => rmSync(file, { force: true }));
+    return 10_000 + slot * 100;
+  }
+  throw new Error(`every one of the ${portSlots} test port slots in ${portSlotsDir} is taken`);
+}
+
+function takeSlot(file: string): boolean {
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    const owner = Number(readFileSync(file, 'utf8'));
+    if (owner > 0 && isAlive(owner)) return false;
+    rmSync(file, { force: true }); // its owner is gone
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch {
+      return false; // another process took it just now
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
 }
 
 export interface HttpResult {
