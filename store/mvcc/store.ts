@@ -192,17 +192,17 @@ export class MvccStore implements StateMachine {
     }
   }
 
-  /** One key at the current revision: the meta and the key's latest record in one read. */
+  /**
+   * One key at the current revision: one read, no snapshot. The revision answered is the one
+   * applied before the read started, or the key's own mod revision if a later batch landed in
+   * between: either way no write to the key between that revision and the value is missed.
+   */
   async #getLatest(request: RangeRequest): Promise<RangeResponse> {
-    const snapshot = this.#db.snapshot();
-    try {
-      const [metaBytes, kvBytes] = await this.#db.getMany([metaKey, latestKey(request.key)], { snapshot });
-      const meta = decodeMeta(metaBytes === undefined ? undefined : view(metaBytes));
-      const kvs = kvBytes === undefined ? [] : [decodeKv(request.key, view(kvBytes))];
-      return rangeResponse(meta.revision, { kvs: request.countOnly ? [] : kvs, count: kvs.length }, request);
-    } finally {
-      await snapshot.close();
-    }
+    const revisionBefore = this.#meta.revision;
+    const kvBytes = await this.#db.get(latestKey(request.key));
+    const kvs = kvBytes === undefined ? [] : [decodeKv(request.key, view(kvBytes))];
+    const revision = Math.max(revisionBefore, kvs[0]?.modRevision ?? 0);
+    return rangeResponse(revision, { kvs: request.countOnly ? [] : kvs, count: kvs.length }, request);
   }
 
   /**
