@@ -15,6 +15,7 @@ import { CommandFailure, CompactedError, FutureRevisionError, RestoreIncompleteE
 import { clearStaging, decodeInstalling, installingOp, rollForward, stageChunk } from './image-staging.ts';
 import { dedupKey, dedupPrefix, inRange, installingKey, latestKey, leasePrefix, metaKey, restoringKey, revisionLogStart, revisionOfLogKey, view } from './keys.ts';
 import { rangeResponse, scanAt, scanLatest, scanOptions } from './kv-index.ts';
+import { LatestCache } from './latest-cache.ts';
 import { LeaseImage, LeaseTable } from './leases.ts';
 import { BatchWriter, DbReader } from './reader.ts';
 import type { Db } from './reader.ts';
@@ -52,6 +53,8 @@ export class MvccStore implements StateMachine {
   #restoring: ImageState | null = null;
   /** A staged image is being installed: the state on disk is a mix, reads are refused. */
   #installing = false;
+  /** Latest records of hot keys, for single-key reads. */
+  readonly #latest = new LatestCache();
   readonly #afterInstallBatch: ((batches: number) => void) | undefined;
 
   constructor(db: Db, options: MvccStoreOptions = {}) {
@@ -132,14 +135,17 @@ export class MvccStore implements StateMachine {
     }
     const next: Meta = { appliedIndex: index, revision: state.revision, compactRevision: state.compactRevision, leaseIdMax: state.leaseIdMax };
     batch.put(metaKey, encodeMeta(next));
+    const ops = batch.ops();
     try {
-      await this.#db.batch(batch.ops());
+      await this.#db.batch(ops);
     } catch (error) {
       this.#leases.rollback();
       this.#failure = error as Error;
+      this.#latest.clear();
       throw error;
     }
     this.#leases.commit();
+    this.#latest.applied(ops);
     this.#meta = next;
     for (const listener of this.#listeners) listener(state.events, next.revision);
     return results;
@@ -193,13 +199,19 @@ export class MvccStore implements StateMachine {
   }
 
   /**
-   * One key at the current revision: one read, no snapshot. The revision answered is the one
+   * One key at the current revision: from the cache, or one read, no snapshot. The revision answered is the one
    * applied before the read started, or the key's own mod revision if a later batch landed in
    * between: either way no write to the key between that revision and the value is missed.
    */
   async #getLatest(request: RangeRequest): Promise<RangeResponse> {
     const revisionBefore = this.#meta.revision;
-    const kvBytes = await this.#db.get(latestKey(request.key));
+    const dbKey = latestKey(request.key);
+    let kvBytes = this.#latest.get(dbKey);
+    if (kvBytes === undefined) {
+      const epoch = this.#latest.epoch;
+      kvBytes = await this.#db.get(dbKey);
+      if (kvBytes !== undefined) this.#latest.fill(dbKey, view(kvBytes), epoch);
+    }
     const kvs = kvBytes === undefined ? [] : [decodeKv(request.key, view(kvBytes))];
     const revision = Math.max(revisionBefore, kvs[0]?.modRevision ?? 0);
     return rangeResponse(revision, { kvs: request.countOnly ? [] : kvs, count: kvs.length }, request);
@@ -295,6 +307,7 @@ export class MvccStore implements StateMachine {
   /** Replaces the live state with the staged image (after installOps are on disk); then call restored(meta). */
   async installStaged(meta: SnapshotMeta): Promise<void> {
     this.#installing = true;
+    this.#latest.clear();
     this.#restoring = await rollForward(this.#db, meta, this.#afterInstallBatch);
   }
 
@@ -347,6 +360,7 @@ export class MvccStore implements StateMachine {
   }
 
   restored(meta: SnapshotMeta): void {
+    this.#latest.clear();
     const image = this.#restoring;
     assert(image !== null, 'restored() without restoreOps()');
     assert(image.meta.appliedIndex === meta.index, `restored ${meta.index}, prepared ${image.meta.appliedIndex}`);

@@ -1,0 +1,39 @@
+// The latest-record cache: a batch's writes replace cached records, a read that raced a batch
+// never fills the cache with what it read, and the byte bound holds.
+import t from 'tap';
+import { LatestCache } from '../store/mvcc/latest-cache.ts';
+import { latestKey } from '../store/mvcc/keys.ts';
+
+const key = (text: string): Uint8Array => latestKey(new TextEncoder().encode(text));
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+t.test('a batch on disk replaces and removes cached records', async (t) => {
+  const cache = new LatestCache();
+  cache.fill(key('a'), bytes('old'), cache.epoch);
+  t.same(cache.get(key('a')), bytes('old'));
+  cache.applied([{ type: 'put', key: key('a'), value: bytes('new') }, { type: 'put', key: Uint8Array.of(0x13, 1), value: bytes('log') }]);
+  t.same(cache.get(key('a')), bytes('new'));
+  t.equal(cache.get(Uint8Array.of(0x13, 1)), undefined, 'only the latest index is cached');
+  cache.applied([{ type: 'del', key: key('a') }]);
+  t.equal(cache.get(key('a')), undefined, 'a deleted key is a miss, read from disk');
+});
+
+t.test('a read that raced a batch does not fill the cache', async (t) => {
+  const cache = new LatestCache();
+  const epoch = cache.epoch; // a read starts
+  cache.applied([{ type: 'put', key: key('b'), value: bytes('v2') }]); // a batch lands meanwhile
+  cache.applied([{ type: 'del', key: key('b') }]);
+  cache.fill(key('b'), bytes('v1'), epoch); // the read comes back with what it saw
+  t.equal(cache.get(key('b')), undefined);
+});
+
+t.test('the least recently used records go first past the byte bound; clear empties it', async (t) => {
+  const cache = new LatestCache(100);
+  for (const k of ['a', 'b', 'c']) cache.fill(key(k), new Uint8Array(30), cache.epoch);
+  cache.get(key('a')); // a is used again: b is now the oldest
+  cache.fill(key('d'), new Uint8Array(30), cache.epoch);
+  t.equal(cache.get(key('b')), undefined, 'evicted');
+  t.ok(cache.get(key('a')) && cache.get(key('c')) && cache.get(key('d')), 'the rest stay');
+  cache.clear();
+  t.equal(cache.get(key('a')), undefined);
+});
