@@ -37,3 +37,12 @@ t.test('the least recently used records go first past the byte bound; clear empt
   cache.clear();
   t.equal(cache.get(key('a')), undefined);
 });
+
+t.test('a cached record is a copy that keeps no larger buffer alive', async (t) => {
+  const cache = new LatestCache();
+  const pool = new Uint8Array(8192);
+  cache.fill(key('v'), pool.subarray(100, 400), cache.epoch);
+  const record = cache.get(key('v'))!;
+  t.equal(record.length, 300);
+  t.equal(record.buffer.byteLength, 300, 'not a view into the 8 KiB pool');
+});

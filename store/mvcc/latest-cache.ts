@@ -54,7 +54,9 @@ export class LatestCache {
 
   #set(id: string, record: Uint8Array): void {
     this.#delete(id);
-    this.#records.set(id, record);
+    // A copy: the record may be a view into a much larger buffer (LevelDB's or msgpackr's
+    // pooled memory), which a cached view would keep alive.
+    this.#records.set(id, Uint8Array.prototype.slice.call(record));
     this.#bytes += id.length + record.length;
     for (const [oldest, value] of this.#records) {
       if (this.#bytes <= this.bytesMax) break;
