@@ -13,6 +13,8 @@ export type { ImageSink, ImageSource } from './snapshot-stream.ts';
 export const tickIntervalMs = 100;
 /** Applied entries between two snapshots of the state machine. */
 export const snapshotEveryEntriesDefault = 10_000;
+/** Batches of committed entries queued for the apply stage before the Ready loop waits. */
+export const applyBatchesMax = 4;
 /** Proposals waiting for their entry to apply, per process. */
 export const pendingProposalsMax = 65_536;
 
@@ -147,6 +149,8 @@ export class RaftNode {
   #reads = new Map<string, PendingRead>();
   #readsWaitingApply: PendingRead[] = [];
   #readSeq = 0;
+  #applyChain: Promise<void> = Promise.resolve();
+  #applyBacklog = 0;
   #leader: NodeId = noNode;
   #term = 0;
   #leaderWaiters: Array<() => void> = [];
@@ -366,6 +370,7 @@ export class RaftNode {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     if (this.#running) await new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
+    await this.#applyChain; // what was committed and queued is applied and answered
     this.#failAll(new StoppedError());
     this.#sender?.cancelAll();
     await this.#sender?.idle();
@@ -416,12 +421,12 @@ export class RaftNode {
     const leaderMessages = this.#streamSnapshots(rd.leaderMessages);
     if (leaderMessages.length > 0) transport.send(leaderMessages);
     const streamed = this.#isStagedSnapshot(rd);
+    // An image replaces the state: everything committed before it is applied first.
+    if (rd.snapshot !== null) await this.#applyIdle();
     const restoreOps = rd.snapshot === null ? [] : streamed ? stateMachine.installOps!(rd.snapshot.meta) : await stateMachine.restoreOps(rd.snapshot.data, rd.snapshot.meta);
-    // Committed entries already on disk are applied while this Ready's own entries are written;
-    // the rest after the write. A commit-index-only change needs no write: a restart derives
-    // the commit index from the applied one, and Raft does not need it durable.
-    const onDisk = splitCommitted(rd);
-    await Promise.all([rd.mustSync ? this.#save(rd, restoreOps) : undefined, onDisk.length > 0 ? this.#apply(onDisk) : undefined]);
+    // A commit-index-only change needs no write: a restart derives the commit index from the
+    // applied one, and Raft does not need it durable.
+    if (rd.mustSync) await this.#save(rd, restoreOps);
     const messages = this.#streamSnapshots(rd.messages);
     if (messages.length > 0) transport.send(messages);
     if (rd.snapshot) {
@@ -435,13 +440,35 @@ export class RaftNode {
       this.#snapshotsInstalled++;
       this.#dropProposalsUpTo(rd.snapshot.meta.index);
     }
-    const rest = rd.committedEntries.slice(onDisk.length);
-    if (rest.length > 0) await this.#apply(rest);
+    // Committed entries are applied by a second stage, in order, while this loop goes on to
+    // write and send the next Ready: the state machine's write and the log's sync write then
+    // share LevelDB's group commit instead of taking turns.
+    if (rd.committedEntries.length > 0) await this.#enqueueApply(rd.committedEntries);
     for (const rs of rd.readStates) this.#onReadState(rs.context, rs.index);
     this.#releaseReads();
     this.#core.advance(rd);
-    if (rd.snapshotWanted) await this.#makeSnapshot();
+    if (rd.snapshotWanted) {
+      await this.#applyIdle(); // the image is of the applied state
+      await this.#makeSnapshot();
+    }
     await this.#maybeCompact();
+  }
+
+  /** Queues committed entries for the apply stage; waits when applyBatchesMax batches are queued. */
+  async #enqueueApply(entries: Entry[]): Promise<void> {
+    this.#applyBacklog++;
+    this.#applyChain = this.#applyChain
+      .then(() => (this.#fatal ? undefined : this.#apply(entries)))
+      .then(() => this.#releaseReads())
+      .catch((error: unknown) => this.#die(error as Error))
+      .finally(() => this.#applyBacklog--);
+    if (this.#applyBacklog >= applyBatchesMax) await this.#applyChain;
+  }
+
+  /** Resolves once every queued batch is applied. */
+  async #applyIdle(): Promise<void> {
+    await this.#applyChain;
+    if (this.#fatal) throw this.#fatal;
   }
 
   /** Whether this Ready installs the image staged from a stream; releases a staged image the core did not take. */
@@ -594,14 +621,4 @@ export class RaftNode {
     this.#readsWaitingApply = [];
     for (const waiter of this.#leaderWaiters.splice(0)) waiter();
   }
-}
-
-/** The committed entries of a Ready that were on disk before it: those not among its own entries. */
-function splitCommitted(rd: Ready): Entry[] {
-  if (rd.snapshot !== null) return [];
-  if (rd.entries.length === 0) return rd.committedEntries;
-  const firstNew = rd.entries[0].index;
-  let n = 0;
-  while (n < rd.committedEntries.length && rd.committedEntries[n].index < firstNew) n++;
-  return rd.committedEntries.slice(0, n);
 }
