@@ -1,7 +1,7 @@
 // The configuration of one master: read from a JSON file, overridden by flags, validated with
 // errors that name the field.
 import { readFileSync } from 'node:fs';
-import type { MasterConfig, MemberConfig } from '../store/server.ts';
+import { parseAddress, type MasterConfig, type MemberConfig } from '../store/server.ts';
 
 export class ConfigError extends Error {
   readonly code = 'KEEL_BAD_CONFIG';
@@ -61,7 +61,7 @@ function validate(raw: Record<string, unknown>, file: string): MasterConfig {
   for (const field of ['clusterId', 'secret', 'dataDir', 'peerAddress', 'apiAddress'] as const) {
     if (typeof raw[field] !== 'string' || raw[field] === '') fail(`"${field}" must be a non-empty string`);
   }
-  for (const field of ['peerAddress', 'apiAddress'] as const) parseAddress(raw[field] as string, field, fail);
+  for (const field of ['peerAddress', 'apiAddress'] as const) checkAddress(raw[field], field, fail);
   if (!Array.isArray(raw.members) || raw.members.length === 0) fail('"members" must list every member');
   const members = raw.members as MemberConfig[];
   const ids = new Set<number>();
@@ -69,8 +69,8 @@ function validate(raw: Record<string, unknown>, file: string): MasterConfig {
     if (!positiveInt(m?.id)) fail(`members[${i}].id must be a positive integer`);
     if (ids.has(m.id)) fail(`members[${i}].id ${m.id} appears twice`);
     ids.add(m.id);
-    parseAddress(m.peerAddress, `members[${i}].peerAddress`, fail);
-    parseAddress(m.apiAddress, `members[${i}].apiAddress`, fail);
+    checkAddress(m.peerAddress, `members[${i}].peerAddress`, fail);
+    checkAddress(m.apiAddress, `members[${i}].apiAddress`, fail);
   }
   if (!ids.has(raw.id as number)) fail(`"members" does not include this master's id ${raw.id}`);
   if (raw.tickMs !== undefined && !positiveInt(raw.tickMs)) fail('"tickMs" must be a positive integer');
@@ -84,9 +84,6 @@ function validate(raw: Record<string, unknown>, file: string): MasterConfig {
   return raw as unknown as MasterConfig;
 }
 
-function parseAddress(text: string, what: string, fail: (m: string) => never): { host: string; port: number } {
-  const match = typeof text === 'string' ? /^(.+):(\d+)$/.exec(text) : null;
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || port > 65535) return fail(`${what} must be HOST:PORT, not ${JSON.stringify(text)}`);
-  return { host: match[1], port };
+function checkAddress(text: unknown, what: string, fail: (m: string) => never): void {
+  if (parseAddress(text) === null) fail(`${what} must be HOST:PORT, not ${JSON.stringify(text)}`);
 }

@@ -42,10 +42,18 @@ export interface MasterConfig {
   snapshotChunkBytes?: number;
 }
 
-export function parseAddress(text: string): { host: string; port: number } {
-  const match = /^(.+):(\d+)$/.exec(text);
-  if (!match) throw new Error(`not a HOST:PORT address: ${JSON.stringify(text)}`);
+/** `host:port` as its parts; null when it is not one (a port above 65535 included). */
+export function parseAddress(text: unknown): { host: string; port: number } | null {
+  const match = typeof text === 'string' ? /^(.+):(\d+)$/.exec(text) : null;
+  if (match === null || Number(match[2]) > 65535) return null;
   return { host: match[1], port: Number(match[2]) };
+}
+
+/** A configured address, validated when the config was loaded. */
+function address(text: string): { host: string; port: number } {
+  const parsed = parseAddress(text);
+  if (parsed === null) throw new Error(`not a HOST:PORT address: ${JSON.stringify(text)}`);
+  return parsed;
 }
 
 /** LevelDB's memtable size, bytes (LevelDB's default is 4 MiB). */
@@ -89,13 +97,13 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
   const logStore = new LogStore({ dir: config.dataDir, db, syncDelayMs: Number(process.env.KEEL_TEST_SYNC_DELAY_MS ?? 0) });
   const store = new MvccStore(db, { afterInstallBatch: installCrashHook(config) });
   await store.open();
-  const peers = new Map(config.members.filter((m) => m.id !== config.id).map((m) => [m.id, parseAddress(m.peerAddress)]));
+  const peers = new Map(config.members.filter((m) => m.id !== config.id).map((m) => [m.id, address(m.peerAddress)]));
   let node: RaftNode | null = null;
   const transport = new PeerTransport({
     id: config.id,
     clusterId: config.clusterId,
     secret: config.secret,
-    listen: parseAddress(config.peerAddress),
+    listen: address(config.peerAddress),
     peers,
     onMessages: (messages) => node?.receive(messages),
     onUnreachable: (id) => node?.reportUnreachable(id),
@@ -157,7 +165,7 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
   leases.start();
   const hub = new WatchHub(store);
   const api = new MasterApi({ node, ctx, hub, apiUrls, registry, peerStatus: () => Object.fromEntries(transport.stats()) });
-  const { host, port } = parseAddress(config.apiAddress);
+  const { host, port } = address(config.apiAddress);
   await api.listen(host, port);
   const apiUrl = `http://${config.apiAddress}`;
   log(config, `serving the API on ${apiUrl}, peers on ${config.peerAddress}, data in ${config.dataDir}`);

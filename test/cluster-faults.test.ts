@@ -86,7 +86,7 @@ t.test('garbage on the peer port closes that connection, nothing more', async (t
   t.teardown(() => cluster.destroy());
   await cluster.startAll();
   const leader = await cluster.leader();
-  const { host, port } = parseAddress(cluster.configs[leader - 1].peerAddress);
+  const { host, port } = parseAddress(cluster.configs[leader - 1].peerAddress)!;
   const payloads = [Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3]), Buffer.from([0, 0, 0, 4, 0xc1, 0xc1, 0xc1, 0xc1])];
   for (const payload of payloads) {
     await new Promise<void>((resolve) => {
