@@ -63,8 +63,10 @@ export class LeaderLeaseClock implements LeaseClock {
     this.#expiring = true;
     try {
       await this.#options.expire(expired);
-    } catch {
-      // Not leader any more, or the proposal timed out: the next check tries again.
+    } catch (error) {
+      // Not leader any more, or the proposal timed out (a coded operating error): the next check
+      // tries again. Anything else is a bug and surfaces.
+      if (typeof (error as { code?: unknown }).code !== 'string') throw error;
     } finally {
       this.#expiring = false;
     }

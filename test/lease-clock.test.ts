@@ -12,7 +12,7 @@ function setup(leader = true) {
     expire: async (ids) => {
       if (state.failNext) {
         state.failNext = false;
-        throw new Error('not leader');
+        throw Object.assign(new Error('not leader'), { code: 'KEEL_NOT_LEADER' });
       }
       state.expired.push(ids);
       state.leases = state.leases.filter((l) => !ids.includes(l.id));
@@ -90,4 +90,20 @@ t.test('losing leadership forgets the timers; a failed expiry is tried again', a
   t.same(state.expired, []);
   await clock.check();
   t.same(state.expired, [[1]], 'tried again at the next check');
+});
+
+t.test('an expiry that fails with an uncoded error (a bug) is not swallowed', async (t) => {
+  let now = 0;
+  const clock = new LeaderLeaseClock({
+    leases: () => [lease(1, 1)],
+    isLeader: () => true,
+    expire: async () => {
+      throw new TypeError('broken');
+    },
+    electionTimeoutMs: 0,
+    now: () => now,
+  });
+  await clock.check(); // tracks the lease: it expires at 1000
+  now = 1000;
+  await t.rejects(clock.check(), { name: 'TypeError' });
 });
