@@ -162,6 +162,8 @@ export class RaftNode {
   /** The staged image whose chunk-less snapshot message was stepped, and the Ready count then. */
   #staged: { meta: SnapshotMeta; afterReady: number } | null = null;
   #readies = 0;
+  /** A Ready's sync write is in flight: committed entries already on disk may be applied meanwhile. */
+  #saving = false;
 
   constructor(options: RaftNodeOptions) {
     this.id = options.id;
@@ -241,7 +243,18 @@ export class RaftNode {
       else if (parseAck(m) !== null) this.#sender?.ack(m.from, m.term, parseAck(m)!);
       else this.#core.step(m);
     }
+    if (this.#saving) this.#applyCommittedStable();
     this.#schedule();
+  }
+
+  /**
+   * An acknowledgement (or a leader's commit index) that arrives while the loop writes a Ready
+   * commits entries that are already on disk here: they go to the apply stage now, not after
+   * this write and the next Ready's.
+   */
+  #applyCommittedStable(): void {
+    const entries = this.#core.takeCommittedStable();
+    if (entries.length > 0) this.#queueApply(entries);
   }
 
   reportUnreachable(id: NodeId): void {
@@ -426,7 +439,21 @@ export class RaftNode {
     const restoreOps = rd.snapshot === null ? [] : streamed ? stateMachine.installOps!(rd.snapshot.meta) : await stateMachine.restoreOps(rd.snapshot.data, rd.snapshot.meta);
     // A commit-index-only change needs no write: a restart derives the commit index from the
     // applied one, and Raft does not need it durable.
-    if (rd.mustSync) await this.#save(rd, restoreOps);
+    // Committed entries before this Ready's own are on disk: they are applied while it is written.
+    const committed = rd.committedEntries;
+    const firstUnstable = rd.entries.length > 0 ? rd.entries[0].index : Infinity;
+    let stableCount = 0;
+    while (stableCount < committed.length && committed[stableCount].index < firstUnstable) stableCount++;
+    if (rd.snapshot === null && stableCount > 0) this.#queueApply(stableCount === committed.length ? committed : committed.slice(0, stableCount));
+    else stableCount = 0;
+    if (rd.mustSync) {
+      this.#saving = rd.snapshot === null;
+      try {
+        await this.#save(rd, restoreOps);
+      } finally {
+        this.#saving = false;
+      }
+    }
     const messages = this.#streamSnapshots(rd.messages);
     if (messages.length > 0) transport.send(messages);
     if (rd.snapshot) {
@@ -443,7 +470,8 @@ export class RaftNode {
     // Committed entries are applied by a second stage, in order, while this loop goes on to
     // write and send the next Ready: the state machine's write and the log's sync write then
     // share LevelDB's group commit instead of taking turns.
-    if (rd.committedEntries.length > 0) await this.#enqueueApply(rd.committedEntries);
+    if (stableCount < committed.length) this.#queueApply(stableCount === 0 ? committed : committed.slice(stableCount));
+    if (this.#applyBacklog >= applyBatchesMax) await this.#applyChain;
     for (const rs of rd.readStates) this.#onReadState(rs.context, rs.index);
     this.#releaseReads();
     this.#core.advance(rd);
@@ -454,15 +482,14 @@ export class RaftNode {
     await this.#maybeCompact();
   }
 
-  /** Queues committed entries for the apply stage; waits when applyBatchesMax batches are queued. */
-  async #enqueueApply(entries: Entry[]): Promise<void> {
+  /** Queues committed entries for the apply stage, in order; the loop waits while applyBatchesMax batches are queued. */
+  #queueApply(entries: Entry[]): void {
     this.#applyBacklog++;
     this.#applyChain = this.#applyChain
       .then(() => (this.#fatal ? undefined : this.#apply(entries)))
       .then(() => this.#releaseReads())
       .catch((error: unknown) => this.#die(error as Error))
       .finally(() => this.#applyBacklog--);
-    if (this.#applyBacklog >= applyBatchesMax) await this.#applyChain;
   }
 
   /** Resolves once every queued batch is applied. */

@@ -33,6 +33,62 @@ t.test('a leader with a slow disk commits on its followers alone (thesis 10.2.1)
   leader.advance(rd);
 });
 
+t.test('committed entries already on disk are handed out while a Ready is written: once, in order, never past the write or a membership change', async (t) => {
+  const c = new MemCluster([1, 2, 3]);
+  c.elect(1);
+  const leader = c.node(1);
+  const texts = (entries: { kind: string; data: Uint8Array }[]): string[] => entries.map((e) => (e.kind === 'conf' ? 'conf' : text(e.data)));
+  leader.propose(bytes('a'));
+  const rd1 = leader.ready();
+  c.queue.push(...rd1.leaderMessages);
+  leader.advance(rd1); // 'a' is on the leader's disk
+  t.same(leader.takeCommittedStable(), [], 'nothing committed yet');
+  leader.propose(bytes('b'));
+  const rd2 = leader.ready(); // 'b' is being written
+  c.queue.push(...rd2.leaderMessages);
+  c.deliver();
+  c.processReady(); // the followers sync 'a' and 'b'
+  c.deliver();
+  t.equal(leader.status().commit, rd2.entries[0].index, "the followers' acknowledgements commit 'a' and 'b'");
+  t.same(texts(leader.takeCommittedStable()), ['a'], "'a' is handed out during the write; 'b' is not on this disk yet");
+  t.same(leader.takeCommittedStable(), [], 'each entry once');
+  t.same(texts(rd2.committedEntries), [], 'the outstanding Ready had nothing committed');
+  leader.advance(rd2);
+  const rd3 = leader.ready();
+  t.same(texts(rd3.committedEntries), ['b'], "the next Ready brings 'b', not 'a' again");
+  leader.advance(rd3);
+  leader.proposeConfChange({ type: 'add-learner', node: 4 });
+  leader.propose(bytes('c'));
+  c.stabilize();
+  t.ok(c.applied.get(1)!.some((e) => e.kind === 'conf'), 'the membership change went through a Ready');
+  t.same(texts(c.applied.get(1)!.slice(-2)), ['conf', 'c'], 'in log order');
+  t.same(leader.status().conf.learners, [4]);
+});
+
+t.test('a membership change is never handed out between Readies', async (t) => {
+  const c = new MemCluster([1, 2, 3]);
+  c.elect(1);
+  const leader = c.node(1);
+  leader.proposeConfChange({ type: 'add-learner', node: 4 });
+  leader.propose(bytes('c'));
+  const rd1 = leader.ready();
+  c.queue.push(...rd1.leaderMessages);
+  leader.advance(rd1); // both on the leader's disk
+  leader.propose(bytes('d'));
+  const rd2 = leader.ready();
+  c.queue.push(...rd2.leaderMessages);
+  c.deliver();
+  c.processReady();
+  c.deliver();
+  t.ok(leader.status().commit >= rd1.entries[1].index, 'the change and the entry after it are committed');
+  t.same(leader.takeCommittedStable(), [], 'the change comes first, so nothing is handed out');
+  leader.advance(rd2);
+  const rd3 = leader.ready();
+  t.same(rd3.committedEntries.map((e) => e.kind), ['conf', 'normal', 'normal']);
+  leader.advance(rd3);
+  t.same(leader.status().conf.learners, [4], 'applied through the Ready');
+});
+
 t.test('a follower refuses proposals with KEEL_NOT_LEADER and names the leader', async (t) => {
   const c = new MemCluster([1, 2, 3]);
   c.elect(2);

@@ -163,6 +163,21 @@ export class RaftLog {
     return entries;
   }
 
+  /**
+   * Committed entries already on disk and not yet handed out, about `bytesMax` of them, up to
+   * (not including) the first membership change: what the application may apply while a Ready
+   * is being written. Empty while a snapshot is pending.
+   */
+  nextCommittedStable(bytesMax: number): Entry[] {
+    if (this.pendingSnapshot !== null) return [];
+    const hi = Math.min(this.committed, this.stableIndex);
+    if (hi <= this.applying) return [];
+    const entries = this.slice(Math.max(this.applying + 1, this.firstIndex()), hi + 1, Number.MAX_SAFE_INTEGER, bytesMax);
+    assert(entries !== null, `committed entries from ${this.applying + 1} are compacted`);
+    const conf = entries.findIndex((e) => e.kind === 'conf');
+    return conf === -1 ? entries : entries.slice(0, conf);
+  }
+
   appliedTo(index: number): void {
     assert(index <= this.committed, `applied ${index} beyond commit ${this.committed}`);
     if (index > this.applied) this.applied = index;

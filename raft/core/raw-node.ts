@@ -152,6 +152,22 @@ export class RawNode {
     raft.selfStableTo(raft.log.stableIndex);
   }
 
+  /**
+   * Committed entries that are already on disk and were not in a Ready yet, handed out between
+   * ready() and advance(): a driver applies them while it writes the outstanding Ready, instead
+   * of waiting for that write and the next Ready. They count as applied at once, as a Ready's
+   * committed entries do at advance(), and come before anything a later Ready hands out. Stops
+   * before a membership change, which goes through a Ready.
+   */
+  takeCommittedStable(): Entry[] {
+    const log = this.#raft.log;
+    const entries = log.nextCommittedStable(readyCommittedBytesMax);
+    if (entries.length === 0) return entries;
+    log.appliedTo(entries[entries.length - 1].index);
+    this.#raft.entriesApplied(entries);
+    return entries;
+  }
+
   /** Records a snapshot of the state machine at `index` (<= applied): what laggards are sent. */
   createSnapshot(index: number, data: Uint8Array): Snapshot {
     return this.#raft.createSnapshot(index, data);

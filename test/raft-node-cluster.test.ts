@@ -1,0 +1,98 @@
+// The driver in a three-member cluster inside one process (real LevelDB, messages passed on the
+// next turn): when an entry commits while the leader is writing a later Ready, the leader
+// applies it during that write instead of after it and the next Ready's.
+import t, { type Test } from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Level } from 'level';
+import { LogStore, type LogUpdate } from '../raft/log-store.ts';
+import { RaftNode } from '../raft/node.ts';
+import type { Message } from '../raft/core/index.ts';
+import { MvccStore, encodeEnvelope } from '../store/mvcc/index.ts';
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+const put = (key: string): Uint8Array => encodeEnvelope({ command: { op: 'put', request: { key: bytes(key), value: bytes('v') } } });
+
+/** A log store whose sync writes take `delayMs` longer (changeable while it runs), counting the writes done. */
+class SlowLogStore extends LogStore {
+  delayMs = 0;
+  saves = 0;
+  override async save(update: LogUpdate): Promise<void> {
+    if (this.delayMs > 0) await sleep(this.delayMs);
+    await super.save(update);
+    this.saves++;
+  }
+}
+
+async function cluster(t: Test) {
+  const ids = [1, 2, 3];
+  const nodes = new Map<number, RaftNode>();
+  const stores = new Map<number, SlowLogStore>();
+  const fatal: Error[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
+  for (const id of ids) {
+    const dir = mkdtempSync(join(tmpdir(), `keel-node-${id}-`));
+    const db = new Level<Uint8Array, Uint8Array>(join(dir, 'db'), { keyEncoding: 'view', valueEncoding: 'view' });
+    await db.open();
+    const kv = new MvccStore(db);
+    await kv.open();
+    const logStore = new SlowLogStore({ dir, db });
+    stores.set(id, logStore);
+    const deliver = (messages: Message[]): void => {
+      for (const m of messages) setImmediate(() => nodes.get(m.to)?.receive([m]));
+    };
+    const node = new RaftNode({ id, conf: { voters: ids, learners: [] }, logStore, stateMachine: kv, transport: { send: deliver }, onFatal: (error) => fatal.push(error) });
+    nodes.set(id, node);
+    cleanups.push(async () => {
+      await node.stop();
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+  }
+  for (const node of nodes.values()) await node.start();
+  t.teardown(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+  const leaderId = await nodes.get(1)!.waitForLeader(10_000);
+  t.ok(leaderId > 0, `a leader (${leaderId})`);
+  await nodes.get(leaderId)!.propose(put('warm'), 5000);
+  return { nodes, stores, leaderId, fatal, followers: ids.filter((id) => id !== leaderId) };
+}
+
+/** Resolves with the leader's completed saves at the moment `write` resolves. */
+function savesWhenDone(write: Promise<unknown>, store: SlowLogStore): Promise<number> {
+  return write.then(() => store.saves);
+}
+
+t.test('an entry committed before the next Ready is applied while that Ready is written', async (t) => {
+  const { nodes, stores, leaderId, fatal } = await cluster(t);
+  const leader = nodes.get(leaderId)!;
+  const disk = stores.get(leaderId)!;
+  disk.delayMs = 300; // the followers acknowledge long before the leader's own write ends
+  const before = disk.saves;
+  const x = savesWhenDone(leader.propose(put('x'), 10_000), disk);
+  await sleep(100); // during x's write: y goes into the next Ready, with x committed
+  const y = savesWhenDone(leader.propose(put('y'), 10_000), disk);
+  t.equal((await x) - before, 1, "x is answered after its own write, during y's");
+  t.equal((await y) - before, 2);
+  t.same(fatal, []);
+});
+
+t.test('an acknowledgement that arrives during a write applies entries already on disk at once', async (t) => {
+  const { nodes, stores, leaderId, followers, fatal } = await cluster(t);
+  const leader = nodes.get(leaderId)!;
+  const disk = stores.get(leaderId)!;
+  disk.delayMs = 200;
+  for (const id of followers) stores.get(id)!.delayMs = 400;
+  const before = disk.saves;
+  // x: the leader's write ends at ~200 ms, the followers' at ~400 ms. y's write runs from ~300
+  // to ~500 ms, so the acknowledgements of x arrive in the middle of it.
+  const x = savesWhenDone(leader.propose(put('x'), 10_000), disk);
+  await sleep(300);
+  const y = savesWhenDone(leader.propose(put('y'), 10_000), disk);
+  t.equal((await x) - before, 1, "x is answered during y's write, not after it");
+  t.ok((await y) - before >= 2);
+  t.same(fatal, []);
+});
