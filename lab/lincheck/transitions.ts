@@ -1,0 +1,110 @@
+// The states one partition's search meets, interned to small integers, and the transitions
+// between them, each computed by the model once. The Jepsen register histories have a handful
+// of states and hundreds of thousands of search steps, so after the first steps the model is
+// no longer called at all: a step is a table lookup.
+//
+// The table is sparse (an open-addressing hash of (state, operation) pairs) rather than a row
+// per state: a kv history meets tens of thousands of states and tries only a few operations in
+// most of them, so rows would be mostly empty memory.
+import type { Operation } from './history.ts';
+import { illegal, type Model, type ModelState } from './model.ts';
+
+/** A transition's result when the operation cannot have returned its output in that state. */
+export const illegalState = -1;
+
+/**
+ * Transitions remembered per partition, at most (24 bytes each with the table's slack); beyond
+ * it they are computed again when asked. A register history needs a few hundred; a kv history
+ * would fill any bound with transitions it rarely asks for twice, so the bound is kept small.
+ */
+export const transitionsMax = 1 << 16;
+
+const slotsInitial = 1 << 10;
+const emptySlot = -1;
+
+export class Transitions<I, O, S extends ModelState> {
+  readonly #model: Model<I, O, S>;
+  readonly #ops: Operation<I, O>[];
+  readonly #states: S[] = [];
+  readonly #ids = new Map<S, number>();
+  #mask = slotsInitial - 1;
+  /** Per slot: the state and the operation of a transition (emptySlot when free), and its result. */
+  #from = new Int32Array(slotsInitial).fill(emptySlot);
+  #op = new Int32Array(slotsInitial);
+  #to = new Int32Array(slotsInitial);
+  #count = 0;
+
+  constructor(model: Model<I, O, S>, ops: Operation<I, O>[]) {
+    this.#model = model;
+    this.#ops = ops;
+  }
+
+  /** How many distinct states the search has met. */
+  get size(): number {
+    return this.#states.length;
+  }
+
+  state(id: number): S {
+    return this.#states[id];
+  }
+
+  intern(state: S): number {
+    let id = this.#ids.get(state);
+    if (id === undefined) {
+      id = this.#states.length;
+      this.#states.push(state);
+      this.#ids.set(state, id);
+    }
+    return id;
+  }
+
+  /** The state after operation `op` in state `from`, or `illegalState`. */
+  next(from: number, op: number): number {
+    const fromSlots = this.#from;
+    const mask = this.#mask;
+    let i = slotOf(from, op) & mask;
+    for (let f = fromSlots[i]; f !== emptySlot; f = fromSlots[i]) {
+      if (f === from && this.#op[i] === op) return this.#to[i];
+      i = (i + 1) & mask;
+    }
+    const operation = this.#ops[op];
+    const after = this.#model.step(this.#states[from], operation.input, operation.output);
+    const to = after === illegal ? illegalState : this.intern(after);
+    if (this.#count < transitionsMax) this.#remember(i, from, op, to);
+    return to;
+  }
+
+  /** Stores a transition in the free slot `i` that next() ended its probe on. */
+  #remember(i: number, from: number, op: number, to: number): void {
+    this.#from[i] = from;
+    this.#op[i] = op;
+    this.#to[i] = to;
+    this.#count++;
+    if (this.#count * 2 > this.#from.length) this.#grow();
+  }
+
+  #grow(): void {
+    const from = this.#from;
+    const op = this.#op;
+    const to = this.#to;
+    const size = from.length * 2;
+    this.#from = new Int32Array(size).fill(emptySlot);
+    this.#op = new Int32Array(size);
+    this.#to = new Int32Array(size);
+    this.#mask = size - 1;
+    for (let j = 0; j < from.length; j++) {
+      if (from[j] === emptySlot) continue;
+      let i = slotOf(from[j], op[j]) & this.#mask;
+      while (this.#from[i] !== emptySlot) i = (i + 1) & this.#mask;
+      this.#from[i] = from[j];
+      this.#op[i] = op[j];
+      this.#to[i] = to[j];
+    }
+  }
+}
+
+/** A (state, operation) pair's home slot before masking: multiplicative hashing, then a shift to mix the high bits down. */
+function slotOf(from: number, op: number): number {
+  const h = Math.imul(from, 0x9e37_79b1) ^ Math.imul(op, 0x85eb_ca6b);
+  return h ^ (h >>> 15);
+}
