@@ -3,9 +3,10 @@
 // of states and hundreds of thousands of search steps, so after the first steps the model is
 // no longer called at all: a step is a table lookup.
 //
-// The table is sparse (an open-addressing hash of (state, operation) pairs) rather than a row
-// per state: a kv history meets tens of thousands of states and tries only a few operations in
-// most of them, so rows would be mostly empty memory.
+// The first states get a dense row each (a transition is one array read); the states after them
+// go to a sparse table (an open-addressing hash of (state, operation) pairs): a kv history meets
+// tens of thousands of states and tries only a few operations in most of them, so rows for all
+// of them would be mostly empty memory.
 import type { Operation } from './history.ts';
 import { illegal, type Model, type ModelState } from './model.ts';
 
@@ -19,6 +20,10 @@ export const illegalState = -1;
  */
 export const transitionsMax = 1 << 16;
 
+/** Cells of the dense rows (4 bytes each): every state of a register history fits. */
+export const denseCellsMax = 1 << 14;
+/** A dense cell holds `to + 2`, so that zeroed memory means "not computed". */
+const denseOffset = 2;
 const slotsInitial = 1 << 10;
 const emptySlot = -1;
 
@@ -27,6 +32,9 @@ export class Transitions<I, O, S extends ModelState> {
   readonly #ops: Operation<I, O>[];
   readonly #states: S[] = [];
   readonly #ids = new Map<S, number>();
+  /** States below this id have a dense row. */
+  readonly #denseStates: number;
+  readonly #dense: Int32Array;
   #mask = slotsInitial - 1;
   /** Per slot: the state and the operation of a transition (emptySlot when free), and its result. */
   #from = new Int32Array(slotsInitial).fill(emptySlot);
@@ -37,6 +45,8 @@ export class Transitions<I, O, S extends ModelState> {
   constructor(model: Model<I, O, S>, ops: Operation<I, O>[]) {
     this.#model = model;
     this.#ops = ops;
+    this.#denseStates = Math.floor(denseCellsMax / Math.max(1, ops.length));
+    this.#dense = new Int32Array(this.#denseStates * ops.length);
   }
 
   /** How many distinct states the search has met. */
@@ -60,6 +70,14 @@ export class Transitions<I, O, S extends ModelState> {
 
   /** The state after operation `op` in state `from`, or `illegalState`. */
   next(from: number, op: number): number {
+    if (from < this.#denseStates) {
+      const cell = from * this.#ops.length + op;
+      const known = this.#dense[cell];
+      if (known !== 0) return known - denseOffset;
+      const to = this.#compute(from, op);
+      this.#dense[cell] = to + denseOffset;
+      return to;
+    }
     const fromSlots = this.#from;
     const mask = this.#mask;
     let i = slotOf(from, op) & mask;
@@ -67,11 +85,15 @@ export class Transitions<I, O, S extends ModelState> {
       if (f === from && this.#op[i] === op) return this.#to[i];
       i = (i + 1) & mask;
     }
-    const operation = this.#ops[op];
-    const after = this.#model.step(this.#states[from], operation.input, operation.output);
-    const to = after === illegal ? illegalState : this.intern(after);
+    const to = this.#compute(from, op);
     if (this.#count < transitionsMax) this.#remember(i, from, op, to);
     return to;
+  }
+
+  #compute(from: number, op: number): number {
+    const operation = this.#ops[op];
+    const after = this.#model.step(this.#states[from], operation.input, operation.output);
+    return after === illegal ? illegalState : this.intern(after);
   }
 
   /** Stores a transition in the free slot `i` that next() ended its probe on. */
