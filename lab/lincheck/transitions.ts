@@ -24,6 +24,8 @@ export const transitionsMax = 1 << 16;
 export const denseCellsMax = 1 << 14;
 /** A dense cell holds `to + 2`, so that zeroed memory means "not computed". */
 const denseOffset = 2;
+/** Dense rows allocated up front; more as states appear, so a small history allocates little. */
+const denseRowsInitial = 8;
 const slotsInitial = 1 << 10;
 const emptySlot = -1;
 
@@ -34,19 +36,19 @@ export class Transitions<I, O, S extends ModelState> {
   readonly #ids = new Map<S, number>();
   /** States below this id have a dense row. */
   readonly #denseStates: number;
-  readonly #dense: Int32Array;
-  #mask = slotsInitial - 1;
-  /** Per slot: the state and the operation of a transition (emptySlot when free), and its result. */
-  #from = new Int32Array(slotsInitial).fill(emptySlot);
-  #op = new Int32Array(slotsInitial);
-  #to = new Int32Array(slotsInitial);
+  #dense: Int32Array;
+  /** Per slot: the state and the operation of a transition (emptySlot when free), and its result. Allocated at first use. */
+  #from = new Int32Array(0);
+  #op = new Int32Array(0);
+  #to = new Int32Array(0);
+  #mask = -1;
   #count = 0;
 
   constructor(model: Model<I, O, S>, ops: Operation<I, O>[]) {
     this.#model = model;
     this.#ops = ops;
     this.#denseStates = Math.floor(denseCellsMax / Math.max(1, ops.length));
-    this.#dense = new Int32Array(this.#denseStates * ops.length);
+    this.#dense = new Int32Array(Math.min(this.#denseStates, denseRowsInitial) * ops.length);
   }
 
   /** How many distinct states the search has met. */
@@ -64,6 +66,7 @@ export class Transitions<I, O, S extends ModelState> {
       id = this.#states.length;
       this.#states.push(state);
       this.#ids.set(state, id);
+      if (id < this.#denseStates && (id + 1) * this.#ops.length > this.#dense.length) this.#growDense();
     }
     return id;
   }
@@ -78,6 +81,7 @@ export class Transitions<I, O, S extends ModelState> {
       this.#dense[cell] = to + denseOffset;
       return to;
     }
+    if (this.#mask < 0) this.#resizeSparse(slotsInitial);
     const fromSlots = this.#from;
     const mask = this.#mask;
     let i = slotOf(from, op) & mask;
@@ -102,14 +106,19 @@ export class Transitions<I, O, S extends ModelState> {
     this.#op[i] = op;
     this.#to[i] = to;
     this.#count++;
-    if (this.#count * 2 > this.#from.length) this.#grow();
+    if (this.#count * 2 > this.#from.length) this.#resizeSparse(this.#from.length * 2);
   }
 
-  #grow(): void {
+  #growDense(): void {
+    const dense = new Int32Array(Math.min(this.#denseStates * this.#ops.length, this.#dense.length * 2));
+    dense.set(this.#dense);
+    this.#dense = dense;
+  }
+
+  #resizeSparse(size: number): void {
     const from = this.#from;
     const op = this.#op;
     const to = this.#to;
-    const size = from.length * 2;
     this.#from = new Int32Array(size).fill(emptySlot);
     this.#op = new Int32Array(size);
     this.#to = new Int32Array(size);
