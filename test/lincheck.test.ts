@@ -6,8 +6,13 @@
 import t from 'tap';
 import fc from 'fast-check';
 import {
+  casOutput,
+  casRequest,
   check,
   checkAsync,
+  deleteOutput,
+  getOutput,
+  putOutput,
   keelModel,
   kvModel,
   registerModel,
@@ -122,6 +127,26 @@ t.test('keel: prevValue, deleted and a cas that reports the current value all co
   t.equal(h(put(0, 'a'), kcas(2, 'b', 'c', { succeeded: false, current: 'z' })), 'not-linearizable', 'the failed cas saw a value that was never there');
   t.equal(h(put(0, 'a'), kcas(2, 'a', 'c', { succeeded: false })), 'not-linearizable', 'the compare held, yet it failed');
   t.equal(h(put(0, 'a'), op(1, 2, null, { op: 'cas', key: 'k', expected: 'a', value: 'c' }), get(10, 'c')), 'linearizable', 'an indeterminate cas that happened');
+});
+
+t.test("the client library's answers map onto the keel model's outputs", async (t) => {
+  const kv = (value: string) => ({ key: Buffer.from('k'), value: Buffer.from(value), createRevision: 1, modRevision: 2, version: 1, lease: 0 });
+  t.same(getOutput(kv('a')), { value: 'a' });
+  t.same(getOutput(null), { value: null });
+  t.same(putOutput({ revision: 3 }, false), {}, 'no prevKv asked: nothing known');
+  t.same(putOutput({ revision: 3 }, true), { prevValue: null }, 'asked, and none: the key did not exist');
+  t.same(putOutput({ revision: 3, prevKv: kv('a') }, true), { prevValue: 'a' });
+  t.same(deleteOutput({ revision: 4, deleted: 0 }, false), { deleted: 0 });
+  t.same(deleteOutput({ revision: 4, deleted: 1, prevKvs: [kv('a')] }, true), { deleted: 1, prevValue: 'a' });
+  t.same(casRequest('k', null, 'a').compare, [{ key: 'k', target: 'version', result: 'equal', number: 0 }], 'absent: version 0, since a value compare fails on a missing key');
+  t.same(casRequest('k', 'a', null), {
+    compare: [{ key: 'k', target: 'value', result: 'equal', value: 'a' }],
+    success: [{ delete: { key: 'k' } }],
+    failure: [{ range: { key: 'k' } }],
+  });
+  t.same(casOutput({ revision: 5, succeeded: true, responses: [{ put: { revision: 5 } }] }), { succeeded: true });
+  t.same(casOutput({ revision: 5, succeeded: false, responses: [{ range: { revision: 5, count: 1, more: false, kvs: [kv('b')] } }] }), { succeeded: false, current: 'b' });
+  t.same(casOutput({ revision: 5, succeeded: false, responses: [{ range: { revision: 5, count: 0, more: false, kvs: [] } }] }), { succeeded: false, current: null });
 });
 
 /** Many concurrent writes of distinct values and a read of a value none of them wrote: 2^n configurations to refute. */

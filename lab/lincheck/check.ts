@@ -5,7 +5,7 @@
 // first violation found ends the whole check. Slices are counted in steps, not time, so a
 // check's verdict and its report are the same on every run and every machine.
 import { HistoryError } from './errors.ts';
-import type { History, Operation } from './history.ts';
+import { isIndeterminate, type History, type Operation } from './history.ts';
 import type { Model, ModelState } from './model.ts';
 import { PartitionSearch } from './search.ts';
 
@@ -76,7 +76,9 @@ export class Check<I, O, S extends ModelState> {
   readonly #partitions: Partition<I, O, S>[];
   readonly #options: Required<Omit<CheckOptions, 'signal'>> & Pick<CheckOptions, 'signal'>;
   readonly #startMs = performance.now();
+  /** The partitions still searching, and whose turn it is. */
   #running: Partition<I, O, S>[];
+  #turnIndex = 0;
   #result: CheckResult<I, O> | null = null;
 
   constructor(model: Model<I, O, S>, history: History<I, O>, options: CheckOptions = {}) {
@@ -84,6 +86,7 @@ export class Check<I, O, S extends ModelState> {
     this.#options = { timeoutMs: options.timeoutMs ?? timeoutMsDefault, memoBytesMax: options.memoBytesMax ?? memoBytesMaxDefault, signal: options.signal };
     this.#partitions = partition(model, history).map(([key, ops]) => ({ key, ops, search: new PartitionSearch(model, ops) }));
     this.#running = this.#partitions.filter((p) => p.search.status === 'running');
+    if (this.#running.length === 0) this.#finish(null, null);
   }
 
   /** The result, once the check is over. */
@@ -97,17 +100,23 @@ export class Check<I, O, S extends ModelState> {
     return this.#result;
   }
 
-  /** One slice for every partition still running, then the limits. */
+  /**
+   * One slice of the next partition in turn, then the limits: time and abort after every slice,
+   * memory once per round (it is a sum over the partitions, and it grows slowly).
+   */
   #turn(): void {
-    for (const p of this.#running) {
-      if (p.search.run(sliceSteps) === 'not-linearizable') return this.#finish(null, p);
-    }
-    this.#running = this.#running.filter((p) => p.search.status === 'running');
+    const p = this.#running[this.#turnIndex];
+    const status = p.search.run(sliceSteps);
+    if (status === 'not-linearizable') return this.#finish(null, p);
+    if (status === 'linearizable') this.#running.splice(this.#turnIndex, 1);
+    else this.#turnIndex++;
     if (this.#running.length === 0) return this.#finish(null, null);
     if (this.#options.signal?.aborted) return this.#finish('aborted', null);
     if (performance.now() - this.#startMs >= this.#options.timeoutMs) return this.#finish('timeout', null);
-    const bytes = this.#running.reduce((sum, p) => sum + p.search.memoBytes, 0);
-    if (bytes > this.#options.memoBytesMax) return this.#finish('memory', null);
+    if (this.#turnIndex < this.#running.length) return;
+    this.#turnIndex = 0;
+    const bytes = this.#running.reduce((sum, q) => sum + q.search.memoBytes, 0);
+    if (bytes > this.#options.memoBytesMax) this.#finish('memory', null);
   }
 
   #finish(reason: UnknownReason | null, failed: Partition<I, O, S> | null): void {
@@ -178,7 +187,7 @@ function report(p: Partition<unknown, unknown, ModelState>): PartitionReport {
   return {
     key: p.key,
     operations: p.ops.length,
-    indeterminate: p.ops.filter((op) => op.return === Infinity).length,
+    indeterminate: p.ops.filter(isIndeterminate).length,
     verdict: status === 'running' ? 'unknown' : status,
     steps: p.search.steps,
   };

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { check, type CheckResult, type PartitionReport } from './check.ts';
 import { HistoryError } from './errors.ts';
 import { formatNames, loadHistory, models, type FormatName, type LoadedHistory } from './formats/index.ts';
-import type { Operation } from './history.ts';
+import { isIndeterminate, type Operation } from './history.ts';
 import type { AnyModel } from './model.ts';
 
 const exitNotLinearizable = 1;
@@ -142,7 +142,7 @@ function setValue(flags: Flags, name: string, value: string): void {
 
 function printResult(flags: Flags, loaded: LoadedHistory, result: CheckResult<unknown, unknown>): void {
   const { history, model } = loaded;
-  const indeterminate = history.filter((op) => op.return === Infinity).length;
+  const indeterminate = history.filter(isIndeterminate).length;
   console.log(`history: ${flags.file}`);
   console.log(`format: ${loaded.format}, model: ${model.name}, operations: ${history.length} (${indeterminate} indeterminate; ${loaded.dropped} failed, left out)`);
   console.log(`partitions: ${result.partitions.length}`);
@@ -182,6 +182,6 @@ function showKey(key: string): string {
 
 function describe(model: AnyModel, op: Operation<unknown, unknown>): string {
   const where = op.line > 0 ? `line ${op.line}, ` : '';
-  const returned = op.return === Infinity ? 'never returned' : `returned at ${op.return}`;
+  const returned = isIndeterminate(op) ? 'never returned' : `returned at ${op.return}`;
   return `${where}process ${op.process}: ${model.describeOperation(op.input, op.output)} (called at ${op.call}, ${returned})`;
 }
