@@ -2,8 +2,8 @@
 // has keys), searches them and combines the verdicts. The searches are interleaved, a slice of
 // steps each in turn, rather than run one after another: one partition can be astronomically
 // hard while another fails in a millisecond (the corpus's kv/c50-bad.txt has both), and the
-// first violation found ends the whole check. Slices are counted in steps, not time, so a
-// check's verdict and its report are the same on every run and every machine.
+// first violation found ends the whole check. Slices are counted in steps, not time, so short
+// of a time limit a check's verdict and its report are the same on every run and machine.
 import { HistoryError } from './errors.ts';
 import { isIndeterminate, type History, type Operation } from './history.ts';
 import type { Model, ModelState } from './model.ts';
@@ -25,7 +25,7 @@ export interface CheckOptions {
 
 export const timeoutMsDefault = 60_000;
 export const memoBytesMaxDefault = 2 * 1024 ** 3;
-/** Search steps a partition takes before the next one's turn; the clock is read once per turn. */
+/** Search steps a partition takes before the next one's turn; the clock is read after each slice. */
 export const sliceSteps = 1 << 14;
 /** checkAsync's work between two yields to the event loop, ms. */
 export const asyncSliceMs = 20;
@@ -87,11 +87,6 @@ export class Check<I, O, S extends ModelState> {
     this.#partitions = partition(model, history).map(([key, ops]) => ({ key, ops, search: new PartitionSearch(model, ops) }));
     this.#running = this.#partitions.filter((p) => p.search.status === 'running');
     if (this.#running.length === 0) this.#finish(null, null);
-  }
-
-  /** The result, once the check is over. */
-  get result(): CheckResult<I, O> | null {
-    return this.#result;
   }
 
   /** Works until the check is over or until `untilMs` (performance.now()); returns the result when over. */

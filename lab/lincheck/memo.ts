@@ -24,10 +24,6 @@ export class Memo {
     this.#bits = new Uint32Array(this.#hashes.length * words);
   }
 
-  get count(): number {
-    return this.#count;
-  }
-
   /** Memory held, in bytes. */
   get bytes(): number {
     return this.#slots.byteLength + this.#hashes.byteLength + this.#states.byteLength + this.#bits.byteLength;

@@ -54,7 +54,6 @@ export class PartitionSearch<I, O, S extends ModelState> {
   #bestDepth = 0;
   readonly #best: Int32Array;
   #bestState: number;
-  #configurations = 0;
 
   constructor(model: Model<I, O, S>, ops: Operation<I, O>[]) {
     const n = ops.length;
@@ -93,22 +92,15 @@ export class PartitionSearch<I, O, S extends ModelState> {
     return this.#steps;
   }
 
-  /** Distinct states of the model the search met. */
-  get states(): number {
-    return this.#transitions.size;
-  }
-
-  /** (linearized operations, state) pairs the search met. */
-  get configurations(): number {
-    return this.#memo?.count ?? this.#configurations;
-  }
-
   /** Memory of the memo table, bytes; 0 once the search is over. */
   get memoBytes(): number {
     return this.#memo?.bytes ?? 0;
   }
 
-  /** Searches for at most `stepsMax` steps; returns the status after them. */
+  /**
+   * Searches for at most `stepsMax` steps; returns the status after them. One long function on
+   * purpose: it is the loop every step runs, with the search's fields copied into locals.
+   */
   run(stepsMax: number): SearchStatus {
     const memo = this.#memo;
     if (this.#status !== 'running' || memo === null) return this.#status;
@@ -215,7 +207,6 @@ export class PartitionSearch<I, O, S extends ModelState> {
 
   #finish(status: SearchStatus): void {
     this.#status = status;
-    this.#configurations = this.#memo?.count ?? 0;
     this.#memo = null; // the verdict is in; let the memory go
   }
 }

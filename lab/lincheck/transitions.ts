@@ -51,11 +51,6 @@ export class Transitions<I, O, S extends ModelState> {
     this.#dense = new Int32Array(Math.min(this.#denseStates, denseRowsInitial) * ops.length);
   }
 
-  /** How many distinct states the search has met. */
-  get size(): number {
-    return this.#states.length;
-  }
-
   state(id: number): S {
     return this.#states[id];
   }
