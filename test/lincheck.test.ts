@@ -164,7 +164,7 @@ t.test('a check that runs out of time, is aborted or runs out of memory says unk
   t.equal(timedOut.partitions[0].verdict, 'unknown');
   t.ok(timedOut.steps > 0);
   t.equal(check(registerModel, hardHistory(24), { signal: { aborted: true } }).reason, 'aborted');
-  t.equal(check(registerModel, hardHistory(24), { memoBytesMax: 1024 }).reason, 'memory');
+  t.equal(check(registerModel, hardHistory(24), { memoryBytesMax: 1024 }).reason, 'memory');
   t.equal(check(registerModel, hardHistory(8)).verdict, 'not-linearizable', 'a small one finishes');
 });
 

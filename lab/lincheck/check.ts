@@ -19,12 +19,15 @@ export interface CheckOptions {
   timeoutMs?: number;
   /** Looked at between slices; once `aborted` is true the verdict is `unknown`. An AbortSignal will do. */
   signal?: { readonly aborted: boolean };
-  /** Memory of all partitions' memo tables together, bytes; beyond it the verdict is `unknown`. Default 2 GiB. */
-  memoBytesMax?: number;
+  /**
+   * Memory of all partitions' searches together (memo tables, states met, transitions), bytes,
+   * as estimated by the checker; beyond it the verdict is `unknown`. Default 2 GiB.
+   */
+  memoryBytesMax?: number;
 }
 
 export const timeoutMsDefault = 60_000;
-export const memoBytesMaxDefault = 2 * 1024 ** 3;
+export const memoryBytesMaxDefault = 2 * 1024 ** 3;
 /** Search steps a partition takes before the next one's turn; the clock is read after each slice. */
 export const sliceSteps = 1 << 14;
 /** checkAsync's work between two yields to the event loop, ms. */
@@ -83,7 +86,7 @@ export class Check<I, O, S extends ModelState> {
 
   constructor(model: Model<I, O, S>, history: History<I, O>, options: CheckOptions = {}) {
     this.#model = model;
-    this.#options = { timeoutMs: options.timeoutMs ?? timeoutMsDefault, memoBytesMax: options.memoBytesMax ?? memoBytesMaxDefault, signal: options.signal };
+    this.#options = { timeoutMs: options.timeoutMs ?? timeoutMsDefault, memoryBytesMax: options.memoryBytesMax ?? memoryBytesMaxDefault, signal: options.signal };
     this.#partitions = partition(model, history).map(([key, ops]) => ({ key, ops, search: new PartitionSearch(model, ops) }));
     this.#running = this.#partitions.filter((p) => p.search.status === 'running');
     if (this.#running.length === 0) this.#finish(null, null);
@@ -110,8 +113,8 @@ export class Check<I, O, S extends ModelState> {
     if (performance.now() - this.#startMs >= this.#options.timeoutMs) return this.#finish('timeout', null);
     if (this.#turnIndex < this.#running.length) return;
     this.#turnIndex = 0;
-    const bytes = this.#running.reduce((sum, q) => sum + q.search.memoBytes, 0);
-    if (bytes > this.#options.memoBytesMax) this.#finish('memory', null);
+    const bytes = this.#running.reduce((sum, q) => sum + q.search.memoryBytes, 0);
+    if (bytes > this.#options.memoryBytesMax) this.#finish('memory', null);
   }
 
   #finish(reason: UnknownReason | null, failed: Partition<I, O, S> | null): void {

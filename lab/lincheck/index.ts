@@ -1,6 +1,6 @@
 // The linearizability checker: what tests, the bench and the CLI may use.
 
-export { check, checkAsync, Check, partition, timeoutMsDefault, memoBytesMaxDefault, sliceSteps } from './check.ts';
+export { check, checkAsync, Check, partition, timeoutMsDefault, memoryBytesMaxDefault, sliceSteps } from './check.ts';
 export type { CheckOptions, CheckResult, PartitionReport, UnknownReason, Verdict, Violation } from './check.ts';
 export { HistoryError } from './errors.ts';
 export { isIndeterminate, type History, type Operation } from './history.ts';

@@ -92,9 +92,9 @@ export class PartitionSearch<I, O, S extends ModelState> {
     return this.#steps;
   }
 
-  /** Memory of the memo table, bytes; 0 once the search is over. */
-  get memoBytes(): number {
-    return this.#memo?.bytes ?? 0;
+  /** Memory of the search's tables, bytes (an estimate for the states); 0 once the search is over. */
+  get memoryBytes(): number {
+    return this.#memo === null ? 0 : this.#memo.bytes + this.#transitions.bytes;
   }
 
   /**

@@ -24,6 +24,12 @@ export const transitionsMax = 1 << 16;
 export const denseCellsMax = 1 << 14;
 /** A dense cell holds `to + 2`, so that zeroed memory means "not computed". */
 const denseOffset = 2;
+/**
+ * What a state costs besides its own characters, bytes, roughly: its slot in the states array
+ * and its entry in the interning map. A kv history's states are long strings that outweigh the
+ * memo table, so the memory limit must see them.
+ */
+const stateBytesOverhead = 48;
 /** Dense rows allocated up front; more as states appear, so a small history allocates little. */
 const denseRowsInitial = 8;
 const slotsInitial = 1 << 10;
@@ -43,12 +49,18 @@ export class Transitions<I, O, S extends ModelState> {
   #to = new Int32Array(0);
   #mask = -1;
   #count = 0;
+  #stateBytes = 0;
 
   constructor(model: Model<I, O, S>, ops: Operation<I, O>[]) {
     this.#model = model;
     this.#ops = ops;
     this.#denseStates = Math.floor(denseCellsMax / Math.max(1, ops.length));
     this.#dense = new Int32Array(Math.min(this.#denseStates, denseRowsInitial) * ops.length);
+  }
+
+  /** Memory held, bytes; the states' share is an estimate. */
+  get bytes(): number {
+    return this.#stateBytes + this.#dense.byteLength + this.#from.byteLength + this.#op.byteLength + this.#to.byteLength;
   }
 
   state(id: number): S {
@@ -61,6 +73,7 @@ export class Transitions<I, O, S extends ModelState> {
       id = this.#states.length;
       this.#states.push(state);
       this.#ids.set(state, id);
+      this.#stateBytes += stateBytesOverhead + (typeof state === 'string' ? state.length : 0);
       if (id < this.#denseStates && (id + 1) * this.#ops.length > this.#dense.length) this.#growDense();
     }
     return id;
