@@ -96,6 +96,7 @@ t.test('keel JSON lines: every wrong field is named, with its line', async (t) =
     [line({ op: 'scan' }), /the keel model has no operation "scan"/],
     [line({ input: { key: 7 } }), /input.key must be a string/],
     [line({ output: { value: 7 } }), /output.value must be a string or null/],
+    [line({ output: undefined }), /output must be a JSON object for an "ok" operation/],
     [line({ op: 'delete', output: { deleted: 2 } }), /output.deleted must be 0 or 1/],
     [line({ op: 'cas', input: { key: 'a', expected: 'x', value: 'y' }, output: {} }), /output.succeeded must be true or false/],
   ];

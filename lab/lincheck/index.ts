@@ -9,3 +9,6 @@ export { registerModel, type RegisterInput, type RegisterOutput, type RegisterSt
 export { kvModel, type KvInput, type KvOutput } from './models/kv.ts';
 export { keelModel, type KeelInput, type KeelOutput, type KeelState } from './models/keel.ts';
 export { casOutput, casRequest, deleteOutput, getOutput, putOutput } from './models/keel-client.ts';
+export { detectFormat, formatKeelJsonl, formatNames, loadHistory, models, parseJepsen, parseKeelJsonl, parsePorcupineKv } from './formats/index.ts';
+export type { FormatName, LoadedHistory, ParsedHistory } from './formats/index.ts';
+export { corpusDirDefault, readCorpus, type CorpusEntry } from './corpus.ts';

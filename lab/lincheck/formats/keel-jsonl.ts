@@ -53,6 +53,8 @@ function operationOf<I, O>(text: string, model: Model<I, O, ModelState>, line: n
   if (typeof call !== 'number' || !Number.isFinite(call)) throw new HistoryError('call must be a number');
   if (typeof op !== 'string') throw new HistoryError('op must be a string');
   const ret = returnOf(record.return, type);
+  // An answer without its output would silently pass as "unknown": a recorder bug, not a history.
+  if (type === 'ok' && (typeof record.output !== 'object' || record.output === null)) throw new HistoryError('output must be a JSON object for an "ok" operation');
   const decoded = model.decode(op, record.input, type === 'ok' ? record.output : undefined);
   if (type === 'fail') return null;
   return { process, call, return: ret, input: decoded.input, output: decoded.output, line };
