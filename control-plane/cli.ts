@@ -5,6 +5,7 @@
 // Layering exception: control-plane/ does not import lab/ anywhere else; the CLI does, because
 // `keel lab ...` is how people run the lab (DESIGN.md: "nothing imports lab/ but tests, bench
 // and the CLI"). test/imports.test.ts allows exactly this file.
+import { runCheckCommand } from '../lab/lincheck/cli.ts';
 import { runSimCommand } from '../lab/sim/cli.ts';
 import { kvUsage, runKvCommand } from './kv.ts';
 import { runMasterCommand } from './master.ts';
@@ -48,15 +49,17 @@ const commands: Record<string, Command> = {
     run: runKvCommand,
   },
   lab: {
-    summary: 'the failure-mode lab (deterministic simulator)',
-    usage: 'keel lab sim [--seed N] [--steps M] [...]',
+    summary: 'the failure-mode lab (deterministic simulator, linearizability checker)',
+    usage: 'keel lab sim [--seed N] [--steps M] [...] | keel lab check FILE [--model M] [--format F] [--timeout S]',
     help: [
       'Subcommands:',
       '  sim    run the seeded cluster simulator; the same seed replays the exact run, and the',
       '         trace ends with `violations: K` (safety violations found by its checks).',
+      '  check  check a history of operations for linearizability (Jepsen, Porcupine or keel',
+      '         JSON lines); exit 0 linearizable, 1 not, 2 unknown or unreadable.',
       '',
-      'Run `keel lab sim --help` for the simulator\'s own options. `npm run sim -- ...` is the',
-      'same as `keel lab sim ...`.',
+      'Run `keel lab sim --help` or `keel lab check --help` for their own options.',
+      '`npm run sim -- ...` is the same as `keel lab sim ...`.',
     ].join('\n'),
     run: runLab,
   },
@@ -75,7 +78,8 @@ async function runLab(args: string[]): Promise<number> {
     return sub === undefined ? exitUsage : 0;
   }
   if (sub === 'sim') return runSimCommand(rest);
-  return usageError(`unknown lab command: ${sub} (known: sim)`);
+  if (sub === 'check') return runCheckCommand(rest);
+  return usageError(`unknown lab command: ${sub} (known: sim, check)`);
 }
 
 function runHelp(args: string[]): number {
