@@ -40,6 +40,11 @@ export interface MasterConfig {
   snapshotEveryEntries?: number;
   /** Bytes of state-machine image per snapshot chunk sent to a lagging member. Default 1 MiB (1048576). */
   snapshotChunkBytes?: number;
+  /**
+   * Where this master dials a peer, HOST:PORT by member id, instead of the peer's `peerAddress`:
+   * a proxy in between (the lab's fault-injecting one). Default: none, every peer at its own.
+   */
+  dialAddresses?: Record<string, string>;
 }
 
 /** `host:port` as its parts; null when it is not one (a port above 65535 included). */
@@ -97,7 +102,8 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
   const logStore = new LogStore({ dir: config.dataDir, db, syncDelayMs: Number(process.env.KEEL_TEST_SYNC_DELAY_MS ?? 0) });
   const store = new MvccStore(db, { afterInstallBatch: installCrashHook(config) });
   await store.open();
-  const peers = new Map(config.members.filter((m) => m.id !== config.id).map((m) => [m.id, address(m.peerAddress)]));
+  const peers = new Map(config.members.filter((m) => m.id !== config.id).map((m) => [m.id, address(config.dialAddresses?.[m.id] ?? m.peerAddress)]));
+  for (const [id, dial] of Object.entries(config.dialAddresses ?? {})) log(config, `dialing member ${id} at ${dial} (not its peer address)`);
   let node: RaftNode | null = null;
   const transport = new PeerTransport({
     id: config.id,
