@@ -164,7 +164,7 @@ export class ProxyLink {
     if (this.#pipes.size >= linkConnectionsMax) {
       this.#stats.reset++;
       socket.on('error', () => {});
-      socket.resetAndDestroy();
+      resetSocket(socket);
       return;
     }
     const pipe = new Pipe(this, socket);
@@ -220,7 +220,7 @@ class Pipe {
   reset(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    for (const socket of [this.#client, this.#server]) if (socket !== null && !socket.destroyed) socket.resetAndDestroy();
+    for (const socket of [this.#client, this.#server]) if (socket !== null) resetSocket(socket);
     this.#early = [];
     this.#link.closed(this);
   }
@@ -253,6 +253,17 @@ class Pipe {
     client.resume();
     server.resume();
   }
+}
+
+/**
+ * Resets a socket (RST). One whose writable side is already ending is destroyed instead: a
+ * reset racing a pending shutdown can leave its native handle referenced, and the process then
+ * spins at exit, never closing it.
+ */
+function resetSocket(socket: Socket): void {
+  if (socket.destroyed) return;
+  if (socket.writableEnded) socket.destroy();
+  else socket.resetAndDestroy();
 }
 
 /** One direction of a pipe: chunks delivered in order, each `latencyMs` after it arrived. */
