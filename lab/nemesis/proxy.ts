@@ -114,6 +114,11 @@ export class PeerProxy {
     }
   }
 
+  /** Lifts every cut; latency and drops stay. */
+  healCuts(): void {
+    for (const link of this.#links.values()) link.heal();
+  }
+
   /** Delay on every link, ms, both ways of each connection. */
   setLatency(ms: number): void {
     for (const link of this.#links.values()) link.setLatency(ms);
