@@ -97,7 +97,7 @@ export async function runSchedule(options: RunOptions): Promise<RunResult> {
       events.append({ type: 'fault-end', id: active.scheduled.id, fault: active.scheduled.fault, members: active.started.members });
     }
     const healedAt = events.now();
-    await healAll(cluster);
+    healAll(cluster);
     events.append({ type: 'heal-all' });
     try {
       const healthy = await waitHealthy(cluster, options.healthyTimeoutMs ?? 30_000);
@@ -111,9 +111,8 @@ export async function runSchedule(options: RunOptions): Promise<RunResult> {
 }
 
 /** No cut, latency or drop on any link; every member running, continued, with a fast disk. */
-export async function healAll(cluster: ProcessCluster): Promise<void> {
+export function healAll(cluster: ProcessCluster): void {
   cluster.proxy?.healAll();
-  await cluster.proxy?.start();
   for (const { id } of cluster.configs) {
     cluster.setSyncDelay(id, 0);
     cluster.resume(id);
