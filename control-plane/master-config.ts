@@ -25,8 +25,9 @@ Starts one master from a JSON config (what \`keel up\` writes to DIR/m1.json):
     "peerAddress": "127.0.0.1:7101", "apiAddress": "127.0.0.1:7201",
     "members": [{ "id": 1, "peerAddress": "127.0.0.1:7101", "apiAddress": "127.0.0.1:7201" }, ...]
   }
-A flag overrides the config field of the same name. SIGTERM: a leader hands leadership over
-first, then the master flushes and exits 0.`;
+Optional: "dialAddresses": {"2": "HOST:PORT", ...} dials a peer there instead of at its
+peerAddress (a proxy in between). A flag overrides the config field of the same name.
+SIGTERM: a leader hands leadership over first, then the master flushes and exits 0.`;
 
 export function loadMasterConfig(argv: string[]): MasterConfig {
   const flags = new Map<string, string>();
@@ -81,7 +82,17 @@ function validate(raw: Record<string, unknown>, file: string): MasterConfig {
   if (raw.snapshotChunkBytes !== undefined && !(positiveInt(raw.snapshotChunkBytes) && (raw.snapshotChunkBytes as number) >= 1024 && (raw.snapshotChunkBytes as number) <= 16 * 1024 * 1024)) {
     fail('"snapshotChunkBytes" must be an integer in [1024, 16777216]');
   }
+  if (raw.dialAddresses !== undefined) checkDialAddresses(raw.dialAddresses, raw.id as number, ids, fail);
   return raw as unknown as MasterConfig;
+}
+
+function checkDialAddresses(raw: unknown, self: number, ids: Set<number>, fail: (m: string) => never): void {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('"dialAddresses" must be an object of member id to HOST:PORT');
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (!/^[1-9]\d*$/.test(key) || !ids.has(Number(key))) fail(`dialAddresses: ${JSON.stringify(key)} is not the id of a member`);
+    if (Number(key) === self) fail(`dialAddresses: ${key} is this master's own id; a master does not dial itself`);
+    checkAddress(value, `dialAddresses["${key}"]`, fail);
+  }
 }
 
 function checkAddress(text: unknown, what: string, fail: (m: string) => never): void {

@@ -67,7 +67,7 @@ const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 export class LogStore {
   readonly #dir: string;
   readonly #db: Level<Uint8Array, Uint8Array>;
-  readonly #syncDelayMs: number;
+  #syncDelayMs: number;
   #loaded = false;
   #queue: Promise<void> = Promise.resolve();
   /** The first write error; after it the on-disk state is unknown and every write is refused. */
@@ -84,6 +84,12 @@ export class LogStore {
     this.#db = options.db;
     this.#syncDelayMs = options.syncDelayMs ?? 0;
     assert(this.#syncDelayMs >= 0, `syncDelayMs ${this.#syncDelayMs} is negative`);
+  }
+
+  /** Test hook: the delay before every sync write from now on, ms (the lab's slow disk, changed at runtime). */
+  setSyncDelay(ms: number): void {
+    assert(Number.isFinite(ms) && ms >= 0, `syncDelayMs ${ms} is not a non-negative number`);
+    this.#syncDelayMs = ms;
   }
 
   /**

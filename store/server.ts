@@ -1,6 +1,6 @@
 // The store server of one master: the Raft node with its LevelDB log and state machine, the
 // peer transport, and the HTTP API, wired together.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
@@ -40,6 +40,11 @@ export interface MasterConfig {
   snapshotEveryEntries?: number;
   /** Bytes of state-machine image per snapshot chunk sent to a lagging member. Default 1 MiB (1048576). */
   snapshotChunkBytes?: number;
+  /**
+   * Where this master dials a peer, HOST:PORT by member id, instead of the peer's `peerAddress`:
+   * a proxy in between (the lab's fault-injecting one). Default: none, every peer at its own.
+   */
+  dialAddresses?: Record<string, string>;
 }
 
 /** `host:port` as its parts; null when it is not one (a port above 65535 included). */
@@ -95,9 +100,11 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
   const registry = new Registry();
   const metrics = masterMetrics(registry);
   const logStore = new LogStore({ dir: config.dataDir, db, syncDelayMs: Number(process.env.KEEL_TEST_SYNC_DELAY_MS ?? 0) });
+  const unwatchSyncDelay = syncDelayHook(config, logStore);
   const store = new MvccStore(db, { afterInstallBatch: installCrashHook(config) });
   await store.open();
-  const peers = new Map(config.members.filter((m) => m.id !== config.id).map((m) => [m.id, address(m.peerAddress)]));
+  const peers = new Map(config.members.filter((m) => m.id !== config.id).map((m) => [m.id, address(config.dialAddresses?.[m.id] ?? m.peerAddress)]));
+  for (const [id, dial] of Object.entries(config.dialAddresses ?? {})) log(config, `dialing member ${id} at ${dial} (not its peer address)`);
   let node: RaftNode | null = null;
   const transport = new PeerTransport({
     id: config.id,
@@ -177,6 +184,7 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
     await api.close();
     await started.stop();
     await transport.stop();
+    unwatchSyncDelay();
     await db.close();
   };
   return { config, apiUrl, node: started, stop };
@@ -216,6 +224,39 @@ function installCrashHook(config: MasterConfig): ((batches: number) => void) | u
     log(config, `test hook: killed in the middle of a snapshot install, after ${batches} batch(es)`);
     process.kill(process.pid, 'SIGKILL');
   };
+}
+
+/** How often the slow-disk test hook looks at its file, ms. */
+const syncDelayPollMs = 100;
+
+/**
+ * Test hook (the lab's slow disk): with KEEL_TEST_SYNC_DELAY_FILE=path the delay before every
+ * sync write, ms, is read from that file at start and whenever it changes (polled every 100 ms);
+ * a missing or empty file means no delay (the file decides: KEEL_TEST_SYNC_DELAY_MS is then
+ * overridden). Returns what stops the polling.
+ */
+function syncDelayHook(config: MasterConfig, logStore: LogStore): () => void {
+  const file = process.env.KEEL_TEST_SYNC_DELAY_FILE;
+  if (file === undefined || file === '') return () => {};
+  let current: number | null = null;
+  const read = (): void => {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8').trim();
+    } catch {
+      // no file: no delay
+    }
+    const ms = text === '' ? 0 : Number(text);
+    if (!(Number.isFinite(ms) && ms >= 0)) return log(config, `test hook: ${file} holds ${JSON.stringify(text)}, not a delay in ms; ignored`);
+    if (ms === current) return;
+    const first = current === null;
+    current = ms;
+    logStore.setSyncDelay(ms);
+    if (!(first && ms === 0)) log(config, `test hook: sync writes delayed by ${ms} ms`);
+  };
+  read();
+  watchFile(file, { interval: syncDelayPollMs, persistent: false }, read);
+  return () => unwatchFile(file, read);
 }
 
 function masterMetrics(registry: Registry) {

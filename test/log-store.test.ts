@@ -230,6 +230,17 @@ t.test('syncDelayMs delays every sync write', async (t) => {
   t.ok(performance.now() - started >= 2 * delayMs - 1, 'two sync writes take at least twice the delay');
 });
 
+t.test('setSyncDelay changes the delay of the next sync writes', async (t) => {
+  const delayMs = 100;
+  const { store } = await fresh(t);
+  store.setSyncDelay(delayMs);
+  const started = performance.now();
+  await store.save({ hardState: hard(1, 1, 0), entries: [entry(1, 1)], snapshot: null });
+  t.ok(performance.now() - started >= delayMs - 1, 'a sync write takes at least the new delay');
+  store.setSyncDelay(0);
+  t.throws(() => store.setSyncDelay(-1), { name: 'AssertionError' });
+});
+
 t.test('writes issued without awaiting run in call order', async (t) => {
   const { dir, db, store } = await fresh(t);
   await Promise.all([
