@@ -1,5 +1,6 @@
 // Real master processes on loopback, for tests, benchmarks and the lab: started from configs like `keel up`
-// writes, stopped by their own pids, data directories removed at the end.
+// writes, stopped by their own pids, data directories removed at the end. A master whose harness
+// dies without stopping it stops by itself (KEEL_EXIT_WITH_PARENT).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -187,7 +188,7 @@ export class ProcessCluster {
     const out = join(this.dir, `m${id}.log`);
     const child = spawn(process.execPath, [...this.#nodeArgs, bin, 'master', '--config', this.configFile(id)], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, KEEL_TEST_SYNC_DELAY_FILE: this.syncDelayFile(id), ...env },
+      env: { ...process.env, KEEL_TEST_SYNC_DELAY_FILE: this.syncDelayFile(id), KEEL_EXIT_WITH_PARENT: '1', ...env },
     });
     const append = (chunk: Buffer): void => writeFileSync(out, chunk, { flag: 'a' });
     child.stdout!.on('data', append);
