@@ -156,8 +156,11 @@ export class RawNode {
    * Committed entries that are already on disk and were not in a Ready yet, handed out between
    * ready() and advance(): a driver applies them while it writes the outstanding Ready, instead
    * of waiting for that write and the next Ready. They count as applied at once, as a Ready's
-   * committed entries do at advance(), and come before anything a later Ready hands out. Stops
-   * before a membership change, which goes through a Ready.
+   * committed entries do at advance(). They follow the outstanding Ready's committed entries,
+   * which must be applied first: a driver applies the ones before that Ready's own entries
+   * during its write (the only ones that can precede a hand-out: while the Ready commits an entry
+   * it is still writing, nothing is on disk beyond it). They come before anything a later Ready
+   * hands out. Stops before a membership change, which goes through a Ready.
    */
   takeCommittedStable(): Entry[] {
     const log = this.#raft.log;
