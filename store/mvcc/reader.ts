@@ -78,19 +78,35 @@ interface OverlayEntry {
  * The writes of an apply batch being built, in memory, over LevelDB. Reads see the batch's own
  * writes; `ops()` is the batch (the last write of each key wins).
  */
+/** Stored records by database key, each equal to what LevelDB holds for it (undefined: not known). */
+export interface RecordCache {
+  get(dbKey: Uint8Array): Uint8Array | undefined;
+}
+
 export class BatchWriter implements Reader {
   readonly #db: Db;
   readonly #overlay = new Map<string, OverlayEntry>();
   /** Values read ahead for this batch (null: absent), so applying it waits on one read, not one per key. */
   readonly #prefetched = new Map<string, Uint8Array | null>();
 
-  constructor(db: Db) {
+  /** Records known to equal what is on disk (the latest cache): read from here before LevelDB. */
+  readonly #cache: RecordCache | undefined;
+
+  constructor(db: Db, cache?: RecordCache) {
     this.#db = db;
+    this.#cache = cache;
   }
 
-  /** Reads `keys` in one call (LevelDB getMany); later gets of them need no read. */
+  /** Reads `keys` in one call (LevelDB getMany), those the cache does not hold; later gets of them need no read. */
   async prefetch(keys: Uint8Array[]): Promise<void> {
-    const wanted = keys.filter((key) => !this.#overlay.has(keyId(key)) && !this.#prefetched.has(keyId(key)));
+    const wanted: Uint8Array[] = [];
+    for (const key of keys) {
+      const id = keyId(key);
+      if (this.#overlay.has(id) || this.#prefetched.has(id)) continue;
+      const cached = this.#cache?.get(key);
+      if (cached !== undefined) this.#prefetched.set(id, cached);
+      else wanted.push(key);
+    }
     if (wanted.length === 0) return;
     const values = await this.#db.getMany(wanted);
     for (let i = 0; i < wanted.length; i++) {

@@ -120,18 +120,23 @@ export class MvccStore implements StateMachine {
   }
 
   async #applyBatch(entries: Entry[]): Promise<unknown[]> {
-    const batch = new BatchWriter(this.#db);
+    // The applier is the latest cache's only writer and updates it after every batch it lands,
+    // so a cached record is what LevelDB holds: a batch of hot keys reads nothing from disk.
+    const batch = new BatchWriter(this.#db, this.#latest);
     const meta = this.#meta;
     const state: BatchState = {
       batch, leases: this.#leases, revision: meta.revision, compactRevision: meta.compactRevision, leaseIdMax: meta.leaseIdMax, events: [],
     };
     const results: unknown[] = [];
     let index = meta.appliedIndex;
-    await batch.prefetch(keysRead(entries));
-    for (const entry of entries) {
+    const envelopes = entries.map(decodeEntry);
+    await batch.prefetch(keysRead(envelopes));
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
       assert(entry.index > index, `entry ${entry.index} applied after ${index}`);
       index = entry.index;
-      results.push(entry.kind === 'normal' && entry.data.length > 0 ? await this.#applyEntry(state, entry) : undefined);
+      const envelope = envelopes[i];
+      results.push(envelope === null ? undefined : await this.#applyEntry(state, entry, envelope));
     }
     const next: Meta = { appliedIndex: index, revision: state.revision, compactRevision: state.compactRevision, leaseIdMax: state.leaseIdMax };
     batch.put(metaKey, encodeMeta(next));
@@ -151,12 +156,9 @@ export class MvccStore implements StateMachine {
     return results;
   }
 
-  async #applyEntry(state: BatchState, entry: Entry): Promise<unknown> {
-    let envelope;
-    try {
-      envelope = decodeEnvelope(entry.data);
-    } catch (error) {
-      return new CommandFailure(errorCodes.badCommand, `entry ${entry.index} does not decode: ${(error as Error).message}`).toResult();
+  async #applyEntry(state: BatchState, entry: Entry, envelope: Envelope | Undecodable): Promise<unknown> {
+    if (envelope instanceof Undecodable) {
+      return new CommandFailure(errorCodes.badCommand, `entry ${entry.index} does not decode: ${envelope.message}`).toResult();
     }
     const { clientId, seq } = envelope;
     const deduped = typeof clientId === 'string' && typeof seq === 'number';
@@ -380,23 +382,32 @@ export class MvccStore implements StateMachine {
   }
 }
 
+/** An entry whose data does not decode: applied as a failed command (KEEL_BAD_COMMAND). */
+class Undecodable {
+  constructor(readonly message: string) {}
+}
+
+/** The command of an entry, decoded once per batch; null for a no-op or a membership entry. */
+function decodeEntry(entry: Entry): Envelope | Undecodable | null {
+  if (entry.kind !== 'normal' || entry.data.length === 0) return null;
+  try {
+    return decodeEnvelope(entry.data);
+  } catch (error) {
+    return new Undecodable((error as Error).message);
+  }
+}
+
 /**
- * The database keys a batch of entries will read for sure (the latest record of every single key
+ * The database keys a batch of commands will read for sure (the latest record of every single key
  * it writes or compares, and the dedup records of its clients), to read them in one call.
  */
-function keysRead(entries: Entry[]): Uint8Array[] {
+function keysRead(envelopes: Array<Envelope | Undecodable | null>): Uint8Array[] {
   const keys: Uint8Array[] = [];
   const single = (range: KeyRange): void => {
     if (range.rangeEnd === undefined || range.rangeEnd.length === 0) keys.push(latestKey(range.key));
   };
-  for (const entry of entries) {
-    if (entry.kind !== 'normal' || entry.data.length === 0) continue;
-    let envelope: Envelope;
-    try {
-      envelope = decodeEnvelope(entry.data);
-    } catch {
-      continue; // #applyEntry answers it with KEEL_BAD_COMMAND
-    }
+  for (const envelope of envelopes) {
+    if (envelope === null || envelope instanceof Undecodable) continue;
     if (typeof envelope.clientId === 'string') keys.push(dedupKey(envelope.clientId));
     const command = envelope.command;
     if (command.op === 'put' || command.op === 'delete-range') single(command.request);
