@@ -1,6 +1,12 @@
 // The latest-record cache: a batch's writes replace cached records, a read that raced a batch
-// never fills the cache with what it read, and the byte bound holds.
+// never fills the cache with what it read, the byte bound holds, and the applier reads hot keys
+// from it.
 import t from 'tap';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { MvccStore, encodeEnvelope } from '../store/mvcc/index.ts';
 import { LatestCache } from '../store/mvcc/latest-cache.ts';
 import { latestKey } from '../store/mvcc/keys.ts';
 
@@ -45,4 +51,32 @@ t.test('a cached record is a copy that keeps no larger buffer alive', async (t) 
   const record = cache.get(key('v'))!;
   t.equal(record.length, 300);
   t.equal(record.buffer.byteLength, 300, 'not a view into the 8 KiB pool');
+});
+
+t.test('an apply batch takes the keys it writes from the cache: a hot key costs no LevelDB read', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'keel-latest-'));
+  const db = new Level<Uint8Array, Uint8Array>(join(dir, 'db'), { keyEncoding: 'view', valueEncoding: 'view' });
+  await db.open();
+  t.teardown(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const store = new MvccStore(db);
+  await store.open();
+  const asked: number[] = [];
+  const getMany = db.getMany.bind(db);
+  db.getMany = ((keys: Uint8Array[], ...rest: unknown[]) => {
+    asked.push(keys.length);
+    return (getMany as (...args: unknown[]) => unknown)(keys, ...rest);
+  }) as typeof db.getMany;
+  let index = 0;
+  const put = (k: string, v: string) => ({ term: 1, index: ++index, kind: 'normal' as const, data: encodeEnvelope({ command: { op: 'put', request: { key: bytes(k), value: bytes(v) } } }) });
+  await store.apply([put('hot', '1'), put('cold', '1')]);
+  t.same(asked, [2], 'new keys are read from LevelDB (absent there)');
+  asked.length = 0;
+  const [result] = (await store.apply([put('hot', '2')])) as Array<{ prevKv?: unknown }>;
+  t.same(asked, [], 'a key the last batch wrote is in the cache');
+  t.match(result, { revision: 3 });
+  const [kv] = (await store.range({ key: bytes('hot') })).kvs;
+  t.match(kv, { version: 2, createRevision: 1, modRevision: 3 }, 'and its version and create revision come from the cached record');
 });
