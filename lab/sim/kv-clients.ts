@@ -37,6 +37,12 @@ export interface ClientOp {
   callMs: number;
   /** When the answer came; Infinity for an indeterminate outcome, NaN while in flight. */
   returnMs: number;
+  /**
+   * The call's and the answer's places among all the clients' calls and answers: finer than
+   * the ms, since many happen within one step in a known order. The history checked uses these.
+   */
+  callAt: number;
+  returnAt: number;
   outcome: Outcome | null;
 }
 
@@ -63,6 +69,8 @@ export class KvClients {
   #clients: ClientState[];
   /** The last value a client saw per key, what a cas expects most of the time. */
   #seen = new Map<string, string | null>();
+  /** Calls and answers so far (ClientOp.callAt, returnAt). */
+  #events = 0;
 
   constructor(env: KvClientsEnv, prng: Prng, options: KvClientsOptions) {
     this.#env = env;
@@ -109,7 +117,9 @@ export class KvClients {
     const id = `c${client.id}.${client.seq}`;
     const input = this.#nextInput(id);
     const member = input.op === 'get' && this.#prng.chance(anyMemberReadShare) ? 1 + this.#prng.int(this.#options.members) : client.target;
-    const op: ClientOp = { client: client.id, request: { id, input }, member, callMs: nowMs, returnMs: Number.NaN, outcome: null };
+    const op: ClientOp = {
+      client: client.id, request: { id, input }, member, callMs: nowMs, returnMs: Number.NaN, callAt: ++this.#events, returnAt: Number.NaN, outcome: null,
+    };
     this.ops.push(op);
     client.current = op;
     this.#env.event(`${id} -> n${member}: ${keelModel.describeOperation(input, undefined).replace(/ -> \?$/, '')}`);
@@ -137,6 +147,7 @@ export class KvClients {
     const nowMs = this.#env.nowMs;
     op.outcome = outcome;
     op.returnMs = outcome.kind === 'indeterminate' ? Infinity : nowMs;
+    op.returnAt = outcome.kind === 'indeterminate' ? Infinity : ++this.#events;
     client.current = null;
     client.nextMs = nowMs + 1 + this.#prng.int(thinkMsMax);
     if (outcome.kind === 'ok') this.#noteSeen(op.request.input, outcome.output);

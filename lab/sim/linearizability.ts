@@ -1,7 +1,8 @@
 // The end of a run with kv clients: their history, checked for linearizability with
 // lab/lincheck's keel model (one partition per key). Operations that certainly failed are left
 // out; indeterminate writes may take effect at any time after their call; an indeterminate
-// read changes nothing and is left out too.
+// read changes nothing and is left out too. Times are the order of the clients' calls and
+// answers in the run, finer than its virtual ms.
 
 import {
   check, keelModel, type History, type KeelInput, type KeelOutput, type Operation, type UnknownReason, type Verdict,
@@ -35,7 +36,7 @@ export function clientHistory(ops: ClientOp[]): { history: History<KeelInput, Ke
     if (outcome === null || outcome.kind === 'fail') continue;
     if (outcome.kind === 'indeterminate' && op.request.input.op === 'get') continue;
     const output = outcome.kind === 'ok' ? outcome.output : undefined;
-    const operation: Operation<KeelInput, KeelOutput> = { process: op.client, call: op.callMs, return: op.returnMs, input: op.request.input, output, line: 0 };
+    const operation: Operation<KeelInput, KeelOutput> = { process: op.client, call: op.callAt, return: op.returnAt, input: op.request.input, output, line: 0 };
     history.push(operation);
     source.set(operation, op);
   }
@@ -50,7 +51,7 @@ export function checkClients(clients: number, ops: ClientOp[], timeoutMs: number
     const { key, culprit, prefix, state } = result.violation;
     const op = source.get(culprit);
     const what = keelModel.describeOperation(culprit.input, culprit.output);
-    const when = `${formatTime(culprit.call)}..${culprit.return === Infinity ? '?' : formatTime(culprit.return)}`;
+    const when = op === undefined ? '?' : `${formatTime(op.callMs)}..${op.returnMs === Infinity ? '?' : formatTime(op.returnMs)}`;
     violation =
       `linearizability: key ${JSON.stringify(key)}: ${op?.request.id ?? '?'} at n${op?.member ?? 0} (${when}) ${what} ` +
       `fits no linearization (the longest linearizable prefix has ${prefix.length} operations and leaves ${state})`;
