@@ -90,11 +90,6 @@ export class KvService {
     if (pending !== undefined) this.#remove(pending);
   }
 
-  /** Requests still waiting, in the order they were sent. */
-  get pendingRequests(): Request[] {
-    return this.#pending.map((p) => p.request);
-  }
-
   /** Requests whose member died or restarted since: the connection broke. */
   noticeCrashes(): void {
     for (const p of [...this.#pending]) {
