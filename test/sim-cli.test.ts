@@ -58,7 +58,7 @@ t.test('a schedule printed on a schedule: line replays', async (t) => {
 t.test('--help explains every flag', async (t) => {
   const run = await capture(() => runSimCommand(['--help']));
   t.equal(run.code, 0);
-  for (const flag of ['--seed', '--steps', '--nodes', '--schedule', '--unsafe-commit', '--messages', '--quiet', '--help']) {
+  for (const flag of ['--seed', '--steps', '--nodes', '--schedule', '--unsafe-commit', '--clients', '--linearizable', '--unsafe-stale-reads', '--messages', '--quiet', '--help']) {
     t.match(run.out, flag);
   }
 });
@@ -74,6 +74,9 @@ t.test('bad flags: a clear error and exit 2', async (t) => {
     [['--schedule', '{not json'], /--schedule must be seeded, none, figure8 or a JSON array/],
     [['--schedule', '[{"kind":"nope","at":1}]'], /kind must be one of/],
     [['--schedule', 'figure8', '--nodes', '5'], /figure8 runs on 3 members/],
+    [['--clients', 'x'], /--clients must be a whole number/],
+    [['--clients', '65'], /--clients must be in 0\.\.64/],
+    [['--clients', '0', '--unsafe-stale-reads'], /--unsafe-stale-reads needs kv clients/],
   ];
   for (const [argv, message] of cases) {
     const run = await capture(() => runSimCommand(argv));
@@ -83,11 +86,36 @@ t.test('bad flags: a clear error and exit 2', async (t) => {
   }
 });
 
+t.test('--linearizable: kv clients, their operations in the trace, a clients line with the verdict', async (t) => {
+  const run = await capture(() => runSimCommand(['--seed', '7', '--steps', '1500', '--linearizable']));
+  t.equal(run.code, 0);
+  t.match(run.out, /\nt=\d{7} c\d\.1 -> n\d: /, 'a call in the trace');
+  t.match(run.out, /\nt=\d{7} c\d\.\d+ <- n\d: ok get "x\d" -> /, 'an answered read in the trace');
+  const lines = run.out.split('\n');
+  t.match(lines.at(-2), /^clients: clients=5 ops=\d+ ok=\d+ failed=\d+ indeterminate=\d+ checked=\d+ linearizability=linearizable$/);
+  t.equal(lines.at(-1), 'violations: 0');
+  const again = await capture(() => runSimCommand(['--seed', '7', '--steps', '1500', '--clients', '5']));
+  t.equal(again.out, run.out, '--clients 5 is the same run, byte for byte');
+  const quiet = await capture(() => runSimCommand(['--seed', '7', '--steps', '1500', '--linearizable', '--quiet']));
+  t.equal(quiet.out.split('\n').length, 4, 'schedule, summary, clients, verdict');
+});
+
+t.test('--unsafe-stale-reads: the stale reads are caught, violation and exit 1', async (t) => {
+  const run = await capture(() => runSimCommand(['--seed', '7', '--steps', '1500', '--unsafe-stale-reads', '--quiet']));
+  t.equal(run.code, 1);
+  t.match(run.out, /\nclients: clients=5 .* linearizability=not-linearizable\n/);
+  t.match(run.out, /\nviolation: t=\d{7} linearizability: key "x\d": c\d+\.\d+ at n\d .* get /);
+  t.match(run.out, /\nviolations: 1$/);
+});
+
 t.test('the soak: totals, and a bad flag', async (t) => {
   const run = await capture(() => runSoakCommand(['--runs', '6', '--every', '3', '--steps', '1500']));
   t.equal(run.code, 0, run.out);
   t.match(run.out, /progress: runs=3 /);
   t.match(run.out, /totals: schedules=6 steps=\d+ violating-runs=0 violations=0/);
+  const lin = await capture(() => runSoakCommand(['--runs', '2', '--steps', '1500', '--clients', '3']));
+  t.equal(lin.code, 0, lin.out);
+  t.match(lin.out, /totals: schedules=2 .* client-ops=\d+ lincheck-unknown=0$/);
   const bad = await capture(() => runSoakCommand(['--runs', 'many']));
   t.equal(bad.code, 2);
   t.match(bad.err, /--runs must be a whole number/);

@@ -1,7 +1,8 @@
 // `keel lab sim` (and `npm run sim --`): one seeded simulator run, its trace, its verdict.
 
 import { faultKinds, type Fault, type FaultSchedule } from './faults.ts';
-import type { SimOptions, SimResult } from './options.ts';
+import { clientsLine } from './linearizability.ts';
+import { clientsMax, type SimOptions, type SimResult } from './options.ts';
 import { figure8Options, figure8Schedule, seededRun } from './schedules.ts';
 import { runSchedule } from './simulator.ts';
 
@@ -9,6 +10,8 @@ const exitViolations = 1;
 const exitUsage = 2;
 /** Bound on --steps: a run is kept in memory, trace and all. */
 const stepsMax = 10_000_000;
+/** Kv clients that --linearizable starts. */
+export const clientsDefault = 5;
 
 export const simHelp = `usage: keel lab sim [options]      (npm run sim -- [options])
 
@@ -31,13 +34,24 @@ options:
                    faults as printed on a \`schedule:\` line (to replay a property test)
   --unsafe-commit  turn on the core's test-only Figure 8 bug (commit entries of earlier
                    terms by counting replicas)
+  --clients N      also run N kv clients (0..${clientsMax}), each doing one keel operation at a
+                   time on 4 keys: get (linearizable, through ReadIndex at the leader or a
+                   follower), put, delete, cas; at the end their history is checked for
+                   linearizability (a \`clients:\` line; a non-linearizable history is a
+                   violation). Default 0
+  --linearizable   the same as --clients ${clientsDefault}
+  --unsafe-stale-reads
+                   a test-only bug for the kv clients: members that do not lead serve
+                   reads from their own state without ReadIndex (implies --linearizable)
   --messages       also trace every message sent and delivered
   --quiet          print only the schedule, the summary and the violations, not the trace
   --help, -h       show this help
 
 examples:
   npm run sim -- --seed 42 --nodes 5
-  npm run sim -- --schedule figure8 --unsafe-commit --quiet`;
+  npm run sim -- --schedule figure8 --unsafe-commit --quiet
+  npm run sim -- --seed 7 --linearizable --quiet
+  npm run sim -- --seed 7 --unsafe-stale-reads --quiet`;
 
 interface Flags {
   seed: number;
@@ -45,6 +59,9 @@ interface Flags {
   nodes: number;
   schedule: string;
   unsafe: boolean;
+  clients: number | null;
+  linearizable: boolean;
+  staleReads: boolean;
   messages: boolean;
   quiet: boolean;
   help: boolean;
@@ -72,9 +89,11 @@ export async function runSimCommand(argv: string[]): Promise<number> {
   return result.violationCount > 0 ? exitViolations : 0;
 }
 
-const valueFlags = new Set(['--seed', '--steps', '--nodes', '--schedule']);
+const valueFlags = new Set(['--seed', '--steps', '--nodes', '--schedule', '--clients']);
 const booleanFlags: Record<string, keyof Flags> = {
   '--unsafe-commit': 'unsafe',
+  '--linearizable': 'linearizable',
+  '--unsafe-stale-reads': 'staleReads',
   '--messages': 'messages',
   '--quiet': 'quiet',
   '--help': 'help',
@@ -82,7 +101,10 @@ const booleanFlags: Record<string, keyof Flags> = {
 };
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { seed: 1, steps: 4000, nodes: 3, schedule: 'seeded', unsafe: false, messages: false, quiet: false, help: false };
+  const flags: Flags = {
+    seed: 1, steps: 4000, nodes: 3, schedule: 'seeded', unsafe: false, clients: null, linearizable: false, staleReads: false,
+    messages: false, quiet: false, help: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = splitFlag(argv[i]);
     const boolean = booleanFlags[name];
@@ -106,6 +128,7 @@ function splitFlag(arg: string): [string, string | undefined] {
 function setValue(flags: Flags, name: string, value: string): void {
   if (name === '--seed') flags.seed = parseInteger(name, value, 0, 0xffff_ffff);
   else if (name === '--steps') flags.steps = parseInteger(name, value, 1, stepsMax);
+  else if (name === '--clients') flags.clients = parseInteger(name, value, 0, clientsMax);
   else if (name === '--nodes') {
     flags.nodes = parseInteger(name, value, 3, 5);
     if (flags.nodes === 4) throw new UsageError('--nodes must be 3 or 5, got 4');
@@ -129,7 +152,23 @@ function planRun(flags: Flags): { schedule: FaultSchedule; options: SimOptions }
     schedule = figure8Schedule();
     options = { ...figure8Options(flags.unsafe), steps: flags.steps, extendForLiveness: false };
   } else if (flags.schedule !== 'seeded') schedule = parseSchedule(flags.schedule, flags.nodes);
-  return { schedule, options: { ...options, unsafeCommitPreviousTermByCount: flags.unsafe, traceMessages: flags.messages, keepTrace: !flags.quiet } };
+  return {
+    schedule,
+    options: {
+      ...options,
+      unsafeCommitPreviousTermByCount: flags.unsafe,
+      clients: clientsOf(flags),
+      unsafeFollowerLocalReads: flags.staleReads,
+      traceMessages: flags.messages,
+      keepTrace: !flags.quiet,
+    },
+  };
+}
+
+function clientsOf(flags: Flags): number {
+  const clients = flags.clients ?? (flags.linearizable || flags.staleReads ? clientsDefault : 0);
+  if (flags.staleReads && clients === 0) throw new UsageError('--unsafe-stale-reads needs kv clients (--clients N with N > 0)');
+  return clients;
 }
 
 function parseSchedule(text: string, nodes: number): FaultSchedule {
@@ -157,6 +196,7 @@ function printResult(result: SimResult, flags: Flags): void {
   if (!flags.quiet) for (const line of result.trace) console.log(line);
   console.log(`schedule: ${JSON.stringify(result.schedule)}`);
   console.log(summaryLine(result));
+  if (result.clients !== null) console.log(clientsLine(result.clients));
   if (flags.quiet) for (const violation of result.violations) console.log(`violation: ${violation}`);
   console.log(`violations: ${result.violationCount}`);
 }

@@ -9,4 +9,7 @@ export {
   type CrashPoint, type Fault, type FaultSchedule, type NodeRef, type ScheduleShape,
 } from './faults.ts';
 export { figure8Options, figure8Schedule, seededRun } from './schedules.ts';
-export { runSimCommand, simHelp, summaryLine } from './cli.ts';
+export { clientsDefault, runSimCommand, simHelp, summaryLine } from './cli.ts';
+export { checkClients, clientHistory, clientsLine, type ClientsReport } from './linearizability.ts';
+export type { ClientOp } from './kv-clients.ts';
+export type { Outcome } from './kv-service.ts';

@@ -3,11 +3,12 @@
 
 import {
   RawNode, type ConfChange, type ConfState, type Entry, type Message, type NodeId, type Prng,
-  type Ready, type Role, type SoftState, type Status,
+  type Ready, type ReadState, type Role, type SoftState, type Status,
 } from '../../raft/core/index.ts';
 import type { Checker } from './checker.ts';
 import { Disk } from './disk.ts';
 import type { CrashPoint } from './faults.ts';
+import type { KvApplied } from './kv-command.ts';
 import type { Trace } from './trace.ts';
 
 /** What a member needs from the simulator around it. */
@@ -20,7 +21,13 @@ export interface HostEnv {
   crashPointFor(host: NodeHost, ready: Ready, leaderTerm: number): CrashPoint | null;
   /** `host` just died by a trigger; the simulator schedules its restart. */
   onTriggeredCrash(host: NodeHost, point: CrashPoint): void;
-  onApply(host: NodeHost, entry: Entry): void;
+  /** `host` applied `entry`; `applied` is the answer to a kv client's command in it, if any. */
+  onApply(host: NodeHost, entry: Entry, applied: KvApplied | null): void;
+  /**
+   * `host` handled a Ready's snapshot and committed entries: reads may be served up to its
+   * applied index, and `readStates` (the Ready's) say which reads have their index now.
+   */
+  onApplied(host: NodeHost, readStates: ReadState[]): void;
 }
 
 export interface RaftKnobs {
@@ -123,6 +130,12 @@ export class NodeHost {
     this.#drain();
   }
 
+  /** Asks for a read index; the ReadState comes back through HostEnv.onApplied. */
+  readIndex(context: string): void {
+    this.#live().readIndex(context);
+    this.#drain();
+  }
+
   propose(data: Uint8Array): { index: number; term: number } {
     const at = this.#live().propose(data);
     this.#drain();
@@ -175,6 +188,7 @@ export class NodeHost {
     if (ready.softState !== null) this.#noteSoftState(ready.softState);
     if (point === 'after-persist') return this.#die(point);
     this.#apply(ready);
+    this.#env.onApplied(this, ready.readStates);
     if (point === 'after-apply') return this.#die(point);
     if (!this.#options.leaderMessagesEarly) this.#sendAll(ready.leaderMessages);
     this.#sendAll(ready.messages);
@@ -248,10 +262,10 @@ export class NodeHost {
         checker.violation(nowMs, `core: n${this.id} was handed ${entry.index} to apply again (applied ${this.disk.sm.applied})`);
         continue;
       }
-      this.disk.sm.apply(entry);
+      const applied = this.disk.sm.apply(entry);
       checker.observeApply(nowMs, this.id, entry, this.disk.sm.digest);
       if (entry.kind === 'conf') this.#trace(`apply conf ${entry.index} ${entry.change?.type ?? '?'} n${entry.change?.node ?? 0}`);
-      this.#env.onApply(this, entry);
+      this.#env.onApply(this, entry, applied);
     }
     this.#trace(`apply ${entries[0].index}..${entries.at(-1)?.index ?? 0}`);
   }

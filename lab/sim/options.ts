@@ -1,6 +1,7 @@
 // Options and results of one simulator run.
 
 import type { FaultSchedule } from './faults.ts';
+import type { ClientsReport } from './linearizability.ts';
 import type { NetworkStats } from './network.ts';
 
 export interface SimOptions {
@@ -34,6 +35,20 @@ export interface SimOptions {
   proposeBytes?: number;
   /** Stop at the end of the step that found the first violation. Default true. */
   stopOnViolation?: boolean;
+  /**
+   * Logical kv clients running keel operations (get through ReadIndex, put, delete, cas) on
+   * `clientKeys` keys, one operation at a time each, beside the write-only client; their
+   * history is checked for linearizability at the end of the run. Default 0: none.
+   */
+  clients?: number;
+  /** Keys the kv clients touch. Default 4. */
+  clientKeys?: number;
+  /** A kv client gives up on an operation after this long, ms (its outcome is then unknown). Default 400. */
+  clientTimeoutMs?: number;
+  /** The linearizability check's time limit, ms (wall clock); past it the verdict is `unknown`. Default 10000. */
+  lincheckTimeoutMs?: number;
+  /** Test-only fault: a member that does not lead serves kv clients' reads from its own state, without ReadIndex. Default false. */
+  unsafeFollowerLocalReads?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -52,11 +67,18 @@ export interface ResolvedOptions {
   proposeChance: number;
   proposeBytes: number;
   stopOnViolation: boolean;
+  clients: number;
+  clientKeys: number;
+  clientTimeoutMs: number;
+  lincheckTimeoutMs: number;
+  unsafeFollowerLocalReads: boolean;
 }
 
 export function resolveOptions(options: SimOptions): ResolvedOptions {
   if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > 9) throw new RangeError(`nodes must be 1..9, got ${options.nodes}`);
   if (!Number.isInteger(options.steps) || options.steps < 0) throw new RangeError(`steps must be a whole number >= 0, got ${options.steps}`);
+  const clients = options.clients ?? 0;
+  if (!Number.isInteger(clients) || clients < 0 || clients > clientsMax) throw new RangeError(`clients must be 0..${clientsMax}, got ${clients}`);
   const tickMs = options.tickMs ?? 10;
   const electionTicks = options.electionTicks ?? 10;
   return {
@@ -75,8 +97,16 @@ export function resolveOptions(options: SimOptions): ResolvedOptions {
     proposeChance: options.proposeChance ?? 0.5,
     proposeBytes: options.proposeBytes ?? 8,
     stopOnViolation: options.stopOnViolation ?? true,
+    clients,
+    clientKeys: options.clientKeys ?? 4,
+    clientTimeoutMs: options.clientTimeoutMs ?? 400,
+    lincheckTimeoutMs: options.lincheckTimeoutMs ?? 10_000,
+    unsafeFollowerLocalReads: options.unsafeFollowerLocalReads ?? false,
   };
 }
+
+/** Bound on kv clients: each adds operations to the history the check searches. */
+export const clientsMax = 64;
 
 export interface SimStats {
   /** Virtual ms simulated. */
@@ -107,4 +137,6 @@ export interface SimResult {
   /** The trace lines (empty unless `keepTrace`). */
   trace: string[];
   stats: SimStats;
+  /** The kv clients' operations and the linearizability verdict; null without kv clients. */
+  clients: ClientsReport | null;
 }

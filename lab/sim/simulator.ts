@@ -1,14 +1,18 @@
 // The seeded deterministic cluster simulator. One step is one virtual millisecond: faults
 // start and end, due messages arrive, members whose tick is due tick, the client proposes on
-// tick boundaries, and the checker runs. Every random choice comes from a Prng forked from
+// tick boundaries, the kv clients (if any) call and time out, and the checker runs. At the
+// end, the kv clients' history is checked for linearizability. Every random choice comes from a Prng forked from
 // the run's seed, so a seed and a schedule replay the exact run.
 
-import { Prng, type Entry, type Message, type NodeId, type Ready } from '../../raft/core/index.ts';
+import { Prng, type Entry, type Message, type NodeId, type Ready, type ReadState } from '../../raft/core/index.ts';
 import { Checker } from './checker.ts';
 import { faultsEndMs, type CrashPoint, type FaultSchedule } from './faults.ts';
 import { Nemesis } from './nemesis.ts';
 import { Network, type Envelope } from './network.ts';
 import { NodeHost, type HostEnv, type RaftKnobs } from './node-host.ts';
+import { KvClients } from './kv-clients.ts';
+import type { KvApplied } from './kv-command.ts';
+import { checkClients, type ClientsReport } from './linearizability.ts';
 import { Trace } from './trace.ts';
 import { Client, MemberCycle } from './workload.ts';
 import { resolveOptions, type ResolvedOptions, type SimOptions, type SimResult } from './options.ts';
@@ -27,6 +31,8 @@ export class Simulator implements HostEnv {
   readonly network: Network;
   readonly client: Client;
   readonly memberCycle: MemberCycle;
+  /** The kv clients whose history is checked for linearizability; null when the run has none. */
+  readonly kvClients: KvClients | null;
   readonly members: number;
   readonly seed: number;
   readonly schedule: FaultSchedule;
@@ -58,6 +64,15 @@ export class Simulator implements HostEnv {
     this.#nemesis = new Nemesis(this, root.fork(), schedule);
     this.#healMs = faultsEndMs(schedule);
     this.#createHosts(root.fork(), schedule.some((fault) => fault.kind === 'member-cycle'));
+    // Forked last, so that a run without kv clients draws exactly what it drew before they existed.
+    const o = this.#options;
+    this.kvClients = o.clients === 0 ? null : new KvClients(this, root.fork(), {
+      clients: o.clients,
+      members: this.members,
+      keys: o.clientKeys,
+      timeoutMs: o.clientTimeoutMs,
+      unsafeFollowerLocalReads: o.unsafeFollowerLocalReads,
+    });
   }
 
   #createHosts(prng: Prng, withSpare: boolean): void {
@@ -127,8 +142,13 @@ export class Simulator implements HostEnv {
     }
   }
 
-  onApply(_host: NodeHost, entry: Entry): void {
+  onApply(host: NodeHost, entry: Entry, applied: KvApplied | null): void {
     if (this.client.isPostHeal(entry)) this.checker.observeProgress();
+    this.kvClients?.service.onApply(host, entry, applied);
+  }
+
+  onApplied(host: NodeHost, readStates: ReadState[]): void {
+    this.kvClients?.service.onApplied(host, readStates);
   }
 
   // ---- NemesisEnv
@@ -160,7 +180,16 @@ export class Simulator implements HostEnv {
       this.#guard(() => this.#step(t));
       if (o.stopOnViolation && this.checker.violationCount > 0) this.#stopped = true;
     }
-    return this.#result(end, deadline < end);
+    const clients = this.#checkClients();
+    return this.#result(end, deadline < end, clients);
+  }
+
+  /** The kv clients' history against the keel model; a non-linearizable one is a violation. */
+  #checkClients(): ClientsReport | null {
+    if (this.kvClients === null) return null;
+    const report = checkClients(this.#options.clients, this.kvClients.finish(), this.#options.lincheckTimeoutMs);
+    if (report.violation !== null) this.checker.violation(this.nowMs, report.violation);
+    return report;
   }
 
   #guard(body: () => void): void {
@@ -186,6 +215,7 @@ export class Simulator implements HostEnv {
       this.client.onTick();
       this.memberCycle.onTick();
     }
+    this.kvClients?.onStep(t);
     this.checker.afterStep(t);
   }
 
@@ -252,7 +282,7 @@ export class Simulator implements HostEnv {
     }
   }
 
-  #result(steps: number, livenessChecked: boolean): SimResult {
+  #result(steps: number, livenessChecked: boolean, clients: ClientsReport | null): SimResult {
     const hosts = this.hosts;
     if (this.#exception !== null) this.event(`exception stack: ${this.#exception.split('\n').slice(0, 4).join(' | ')}`);
     for (const violation of this.checker.violations) this.trace.lines.push(`violation: ${violation}`);
@@ -277,6 +307,7 @@ export class Simulator implements HostEnv {
         healMs: this.#healMs,
         livenessChecked: livenessChecked && !this.#stopped,
       },
+      clients,
     };
   }
 }

@@ -1,9 +1,11 @@
 // The replicated state machine of the simulator: a tiny key-value map fed by `key=value`
-// proposals, plus a running digest of every entry applied. Two members that applied the same
+// proposals and by the kv clients' commands (kv-command.ts), plus a running digest of every
+// entry applied. Two members that applied the same
 // entries have the same digest, so comparing digests at an index checks snapshots too.
 
 import type { Entry } from '../../raft/core/index.ts';
 import { chainDigest, decodeText, encodeText } from './digest.ts';
+import { applyKvCommand, isKvCommandText, parseKvCommand, type KvApplied } from './kv-command.ts';
 
 interface Image {
   applied: number;
@@ -16,14 +18,33 @@ export class KvStateMachine {
   digest = 0;
   readonly kv = new Map<string, string>();
 
-  /** Applies one committed entry; the caller has checked that it is the next index. */
-  apply(entry: Entry): void {
-    if (entry.kind === 'normal' && entry.data.length > 0) this.#applyCommand(decodeText(entry.data));
+  /**
+   * Applies one committed entry; the caller has checked that it is the next index. Returns the
+   * answer to a kv client's command, null for any other entry.
+   */
+  apply(entry: Entry): KvApplied | null {
+    let applied: KvApplied | null = null;
+    if (entry.kind === 'normal' && entry.data.length > 0) applied = this.#applyCommand(decodeText(entry.data));
     this.digest = chainDigest(this.digest, entry);
     this.applied = entry.index;
+    return applied;
   }
 
-  #applyCommand(command: string): void {
+  /** A key's value; null when it does not exist. */
+  read(key: string): string | null {
+    return this.kv.get(key) ?? null;
+  }
+
+  #applyCommand(command: string): KvApplied | null {
+    if (isKvCommandText(command)) {
+      const parsed = parseKvCommand(command);
+      return { id: parsed.id, output: applyKvCommand(this.kv, parsed) };
+    }
+    this.#applyKeyValue(command);
+    return null;
+  }
+
+  #applyKeyValue(command: string): void {
     const eq = command.indexOf('=');
     if (eq <= 0) return;
     const value = command.slice(eq + 1);
