@@ -17,7 +17,7 @@ const overridable: Record<string, keyof MasterConfig> = {
 };
 
 export const masterUsage = `usage: keel master --config FILE [--id N] [--data-dir DIR] [--peer-address HOST:PORT]
-                   [--api-address HOST:PORT] [--cluster-id ID] [--secret S]
+                   [--api-address HOST:PORT] [--cluster-id ID] [--secret S] [--unsafe-no-fsync]
 
 Starts one master from a JSON config (what \`keel up\` writes to DIR/m1.json):
   {
@@ -25,13 +25,20 @@ Starts one master from a JSON config (what \`keel up\` writes to DIR/m1.json):
     "peerAddress": "127.0.0.1:7101", "apiAddress": "127.0.0.1:7201",
     "members": [{ "id": 1, "peerAddress": "127.0.0.1:7101", "apiAddress": "127.0.0.1:7201" }, ...]
   }
-A flag overrides the config field of the same name. SIGTERM: a leader hands leadership over
-first, then the master flushes and exits 0.`;
+A flag overrides the config field of the same name. --unsafe-no-fsync (config field
+"unsafeNoFsync": true, default false) writes the Raft log without waiting for the disk: for
+benchmarks only, NOT durable (a machine crash may lose acknowledged writes). SIGTERM: a
+leader hands leadership over first, then the master flushes and exits 0.`;
 
 export function loadMasterConfig(argv: string[]): MasterConfig {
   const flags = new Map<string, string>();
+  let unsafeNoFsync = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
+    if (flag === '--unsafe-no-fsync') {
+      unsafeNoFsync = true;
+      continue;
+    }
     if (flag !== '--config' && !(flag in overridable)) throw new ConfigError(`unknown flag ${flag}\n\n${masterUsage}`);
     const value = argv[++i];
     if (value === undefined) throw new ConfigError(`${flag} needs a value`);
@@ -49,6 +56,7 @@ export function loadMasterConfig(argv: string[]): MasterConfig {
     const value = flags.get(flag);
     if (value !== undefined) raw[field] = field === 'id' ? Number(value) : value;
   }
+  if (unsafeNoFsync) raw.unsafeNoFsync = true;
   return validate(raw, file);
 }
 
@@ -81,6 +89,7 @@ function validate(raw: Record<string, unknown>, file: string): MasterConfig {
   if (raw.snapshotChunkBytes !== undefined && !(positiveInt(raw.snapshotChunkBytes) && (raw.snapshotChunkBytes as number) >= 1024 && (raw.snapshotChunkBytes as number) <= 16 * 1024 * 1024)) {
     fail('"snapshotChunkBytes" must be an integer in [1024, 16777216]');
   }
+  if (raw.unsafeNoFsync !== undefined && typeof raw.unsafeNoFsync !== 'boolean') fail('"unsafeNoFsync" must be true or false');
   return raw as unknown as MasterConfig;
 }
 

@@ -40,6 +40,11 @@ export interface MasterConfig {
   snapshotEveryEntries?: number;
   /** Bytes of state-machine image per snapshot chunk sent to a lagging member. Default 1 MiB (1048576). */
   snapshotChunkBytes?: number;
+  /**
+   * Writes the Raft log without waiting for the disk (benchmarks only: NO FSYNC, not durable; a
+   * machine crash may lose acknowledged writes). Default false.
+   */
+  unsafeNoFsync?: boolean;
 }
 
 /** `host:port` as its parts; null when it is not one (a port above 65535 included). */
@@ -94,7 +99,9 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
   await db.open({ writeBufferSize: levelWriteBufferBytes, cacheSize: levelCacheBytes });
   const registry = new Registry();
   const metrics = masterMetrics(registry);
-  const logStore = new LogStore({ dir: config.dataDir, db, syncDelayMs: Number(process.env.KEEL_TEST_SYNC_DELAY_MS ?? 0) });
+  const sync = config.unsafeNoFsync !== true;
+  if (!sync) log(config, 'unsafeNoFsync: the Raft log is written WITHOUT fsync (NO FSYNC — not durable)');
+  const logStore = new LogStore({ dir: config.dataDir, db, syncDelayMs: Number(process.env.KEEL_TEST_SYNC_DELAY_MS ?? 0), sync });
   const store = new MvccStore(db, { afterInstallBatch: installCrashHook(config) });
   await store.open();
   const peers = new Map(config.members.filter((m) => m.id !== config.id).map((m) => [m.id, address(m.peerAddress)]));
