@@ -1,6 +1,6 @@
 // keel against etcd, side by side: a three-master keel cluster and a three-member etcd cluster
-// (etcd 3.4, where it is installed) on loopback, one at a time, with the same heartbeat and
-// election timeout and fsync on (or both off with --no-fsync, labelled in every output). One
+// (etcd 3.4, where it is installed) on loopback, taking turns point by point, with the same
+// heartbeat and election timeout and fsync on (or both off with --no-fsync, labelled in every output). One
 // load generator drives both through the same etcd v3 JSON requests: writes of 256 B (and 1 KiB
 // and 64 KiB in the full run), linearizable and serializable reads, to the leader and spread
 // over all members, at 1-1000 closed-loop clients; CPU and peak RSS per member from /proc. Then
@@ -20,7 +20,7 @@ import { throughputFigure, latencyFigure } from './compare/charts.ts';
 import { EtcdSystem, KeelSystem, electionTimeoutMs, heartbeatMs, type System, type SystemOptions } from './compare/systems.ts';
 import type { LoadSpec } from './load-generator.ts';
 import { machineInfo } from './machine.ts';
-import { clockTicksPerSecond, readProc } from './proc.ts';
+import { clockTicksPerSecond } from './proc.ts';
 import type { SuiteOutput } from './index.ts';
 
 /**
@@ -96,44 +96,83 @@ function checkRunning(system: System, during: string): void {
   }
 }
 
-/** Starts `system`, fills the keyspace, measures every point of the plan; returns the points and per-member totals. */
-async function throughput(run: Run, system: System): Promise<{ points: Point[]; totals: MemberTotal[] }> {
-  const { plan, progress } = run;
-  progress.begin(`${system.name}: starting 3 members, filling ${plan.keyspace.toLocaleString('en-US')} keys`);
-  run.live.add(system);
-  await system.startAll();
-  const cpuStart = new Map(system.ids.map((id) => [id, readProc(system.pid(id)).cpuTicks]));
-  const peakKiB = new Map<number, number>();
-  const notePeaks = (r: PointRun): void => {
-    for (const [id, { after }] of r.members) peakKiB.set(id, Math.max(peakKiB.get(id) ?? 0, after.hwmKiB));
-  };
-  let leader = await system.leader();
-  const fill = await runPoint({ ...specOf(run, system, { op: 'write', valueBytes: smallValueBytes, target: 'leader', concurrency: plan.fillConcurrency }, leader.id), mode: 'fill' }, pidsOf(system));
-  notePeaks(fill);
-  if (fill.result.ops !== plan.keyspace) throw new Error(`${system.name}: the fill wrote ${fill.result.ops} of ${plan.keyspace} keys (${JSON.stringify(fill.result.errors)})`);
-  progress.log(`${progress.tag} ${system.name}: leader ${leader.id}, ${fill.result.ops.toLocaleString('en-US')} keys of ${smallValueBytes} B written in ${fill.result.seconds.toFixed(1)} s; data in ${system.dir}`);
-  progress.done(3);
-  const points: Point[] = [];
-  for (const key of plan.points) {
-    progress.begin(pointLabel(system.name, key));
-    const now = await system.leader();
-    if (now.id !== leader.id) progress.log(`${progress.tag} ${system.name}: the leader changed from ${leader.id} to ${now.id} (term ${now.term})`);
-    leader = now;
-    const result = await runPoint(specOf(run, system, key, leader.id), pidsOf(system));
-    checkRunning(system, pointLabel(system.name, key));
-    notePeaks(result);
-    const point = pointOf(system, key, leader.id, result);
-    points.push(point);
-    progress.log(pointLine(run, point));
-    progress.done(estimateSeconds(plan, { kind: 'point' }));
+/** Per member over the throughput phase: CPU in the fill and the measured windows, the highest peak RSS. */
+class Totals {
+  readonly #cpuSeconds = new Map<string, number>();
+  readonly #peakKiB = new Map<string, number>();
+
+  add(system: System, run: PointRun): void {
+    for (const [id, { before, after }] of run.members) {
+      const key = `${system.name}/${id}`;
+      this.#cpuSeconds.set(key, (this.#cpuSeconds.get(key) ?? 0) + (after.cpuTicks - before.cpuTicks) / clockTicksPerSecond);
+      this.#peakKiB.set(key, Math.max(this.#peakKiB.get(key) ?? 0, after.hwmKiB));
+    }
   }
-  const totals = system.ids.map((id) => {
-    const now = readProc(system.pid(id));
-    return { system: system.name, id, cpuSeconds: (now.cpuTicks - cpuStart.get(id)!) / clockTicksPerSecond, peakRssMiB: Math.max(peakKiB.get(id) ?? 0, now.hwmKiB) / 1024 };
-  });
-  await system.destroy();
-  run.live.delete(system);
-  return { points, totals };
+
+  of(system: System): MemberTotal[] {
+    return system.ids.map((id) => {
+      const key = `${system.name}/${id}`;
+      return { system: system.name, id, cpuSeconds: this.#cpuSeconds.get(key) ?? 0, peakRssMiB: (this.#peakKiB.get(key) ?? 0) / 1024 };
+    });
+  }
+}
+
+async function start(run: Run, systems: System[], what: string): Promise<void> {
+  for (const system of systems) {
+    run.progress.begin(`${system.name}: starting 3 members${what}`);
+    run.live.add(system);
+    await system.startAll();
+  }
+}
+
+async function stop(run: Run, systems: System[]): Promise<void> {
+  for (const system of systems) {
+    await system.destroy();
+    run.live.delete(system);
+  }
+}
+
+/** Writes every key once with 256-byte values, so that every read finds one. */
+async function fill(run: Run, system: System, totals: Totals): Promise<void> {
+  const { plan, progress } = run;
+  progress.begin(`${system.name}: filling ${plan.keyspace.toLocaleString('en-US')} keys`);
+  const leader = await system.leader();
+  const key: PointKey = { op: 'write', valueBytes: smallValueBytes, target: 'leader', concurrency: plan.fillConcurrency };
+  const result = await runPoint({ ...specOf(run, system, key, leader.id), mode: 'fill' }, pidsOf(system));
+  totals.add(system, result);
+  if (result.result.ops !== plan.keyspace) throw new Error(`${system.name}: the fill wrote ${result.result.ops} of ${plan.keyspace} keys (${JSON.stringify(result.result.errors)})`);
+  progress.log(`${progress.tag} ${system.name}: leader ${leader.id}, ${result.result.ops.toLocaleString('en-US')} keys of ${smallValueBytes} B written in ${result.result.seconds.toFixed(1)} s; data in ${system.dir}`);
+  progress.done(3);
+}
+
+async function measure(run: Run, system: System, key: PointKey, totals: Totals): Promise<Point> {
+  const { plan, progress } = run;
+  progress.begin(pointLabel(system.name, key));
+  const leader = await system.leader();
+  const result = await runPoint(specOf(run, system, key, leader.id), pidsOf(system));
+  checkRunning(system, pointLabel(system.name, key));
+  totals.add(system, result);
+  const point = pointOf(system, key, leader.id, result);
+  progress.log(pointLine(run, point));
+  progress.done(estimateSeconds(plan, { kind: 'point' }));
+  return point;
+}
+
+/**
+ * Every point of the plan on every system. The clusters run side by side and take turns, point
+ * by point, in alternating order (etcd, keel, keel, etcd, ...): on a shared machine whose load
+ * drifts, both then see the same conditions. The idle cluster only exchanges heartbeats.
+ */
+async function throughput(run: Run, systems: System[]): Promise<{ points: Point[]; totals: MemberTotal[] }> {
+  const totals = new Totals();
+  await start(run, systems, '');
+  for (const system of systems) await fill(run, system, totals);
+  const points: Point[] = [];
+  for (const [i, key] of run.plan.points.entries()) {
+    for (const system of i % 2 === 0 ? systems : [...systems].reverse()) points.push(await measure(run, system, key, totals));
+  }
+  await stop(run, systems);
+  return { points, totals: systems.flatMap((system) => totals.of(system)) };
 }
 
 function trialLine(run: Run, t: FailoverTrial): string {
@@ -145,32 +184,36 @@ function trialLine(run: Run, t: FailoverTrial): string {
   );
 }
 
-/** The failover trials on a fresh cluster with a proxy on every peer link; rounds of kill, pause, partition. */
-async function failover(run: Run, system: System): Promise<FailoverTrial[]> {
+/**
+ * The failover trials, on fresh clusters with a proxy on every peer link, side by side like the
+ * points: rounds of kill, pause, partition, each fault on one system and then the other.
+ */
+async function failover(run: Run, systems: System[]): Promise<FailoverTrial[]> {
   const { plan, progress } = run;
-  progress.begin(`${system.name}: starting 3 members behind peer proxies for the failover trials`);
-  run.live.add(system);
-  await system.startAll();
-  progress.done(2);
+  await start(run, systems, ' behind peer proxies for the failover trials');
+  progress.done(2 * systems.length);
   const trials: FailoverTrial[] = [];
+  let turn = 0;
   for (let trial = 1; trial <= plan.trials; trial++) {
     for (const fault of plan.faults) {
-      progress.begin(`${system.name} failover: ${fault} the leader, trial ${trial} of ${plan.trials}`);
-      const result = await runTrial(system, fault, trial, plan);
-      trials.push(result);
-      progress.log(trialLine(run, result));
-      progress.done(estimateSeconds(plan, { kind: 'trial', fault }));
+      for (const system of turn++ % 2 === 0 ? systems : [...systems].reverse()) {
+        progress.begin(`${system.name} failover: ${fault} the leader, trial ${trial} of ${plan.trials}`);
+        const result = await runTrial(system, fault, trial, plan);
+        trials.push(result);
+        progress.log(trialLine(run, result));
+        progress.done(estimateSeconds(plan, { kind: 'trial', fault }));
+      }
     }
   }
-  await system.destroy();
-  run.live.delete(system);
+  await stop(run, systems);
   return trials;
 }
 
 function plannedSeconds(plan: Plan, systems: number): { steps: number; seconds: number } {
   const pointSeconds = plan.points.length * estimateSeconds(plan, { kind: 'point' });
   const trialSeconds = plan.trials * plan.faults.reduce((s, fault) => s + estimateSeconds(plan, { kind: 'trial', fault }), 0);
-  const steps = systems * (1 + plan.points.length + 1 + plan.trials * plan.faults.length);
+  // Per system: start and fill, the points, start behind the proxies, the trials.
+  const steps = systems * (2 + plan.points.length + 1 + plan.trials * plan.faults.length);
   return { steps, seconds: systems * (3 + pointSeconds + 2 + trialSeconds) };
 }
 
@@ -200,17 +243,18 @@ export async function main(argv: string[], output: SuiteOutput): Promise<Compare
   const members: MemberTotal[] = [];
   const trials: FailoverTrial[] = [];
   try {
-    const systems: Array<() => System> = [...(binary !== null ? [() => new EtcdSystem(binary, options(basePorts.etcd, false))] : []), () => new KeelSystem(options(basePorts.keel, false))];
-    for (const make of systems) {
-      const measured = await throughput(run, make());
-      points.push(...measured.points);
-      members.push(...measured.totals);
-    }
-    const proxiedSystems: Array<() => System> = [
-      ...(binary !== null ? [() => new EtcdSystem(binary, options(basePorts.etcdFailover, true))] : []),
-      () => new KeelSystem(options(basePorts.keelFailover, true)),
-    ];
-    for (const make of proxiedSystems) trials.push(...(await failover(run, make())));
+    const measured = await throughput(run, [
+      ...(binary !== null ? [new EtcdSystem(binary, options(basePorts.etcd, false))] : []),
+      new KeelSystem(options(basePorts.keel, false)),
+    ]);
+    points.push(...measured.points);
+    members.push(...measured.totals);
+    trials.push(
+      ...(await failover(run, [
+        ...(binary !== null ? [new EtcdSystem(binary, options(basePorts.etcdFailover, true))] : []),
+        new KeelSystem(options(basePorts.keelFailover, true)),
+      ])),
+    );
   } finally {
     process.removeListener('SIGINT', onSigint);
     run.progress.end();

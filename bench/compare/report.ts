@@ -119,7 +119,7 @@ function preamble(r: CompareResults): string[] {
     durability,
     '',
     `- Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}; data on ${m.tmpdirFs}; load average before the run ${m.loadAverage.join(' ')}.`,
-    `- Systems: keel ${r.versions.keel} (3 masters) and ${r.versions.etcd ?? 'etcd: not measured'} (3 members) on 127.0.0.1, one at a time; heartbeat ${s.heartbeatMs} ms, election timeout ${s.electionTimeoutMs} ms (randomized up to twice that), PreVote and CheckQuorum on in both.`,
+    `- Systems: keel ${r.versions.keel} (3 masters) and ${r.versions.etcd ?? 'etcd: not measured'} (3 members) on 127.0.0.1, running side by side and taking turns (each point runs on one, then the other, alternating which goes first); heartbeat ${s.heartbeatMs} ms, election timeout ${s.electionTimeoutMs} ms (randomized up to twice that), PreVote and CheckQuorum on in both.`,
     `- Load: one load generator process (undici, keep-alive), closed-loop clients with one request in flight each, speaking etcd's v3 JSON gateway (\`/v3/kv/put\`, \`/v3/kv/range\`) to both; 8-byte keys over ${s.keyspace.toLocaleString('en-US')} keys, written once (256 B) before the reads. Each point: ${s.warmupMs} ms warm-up, then a ${s.windowMs / 1000} s window.`,
     '- `to leader`: every client talks to the leader; `to all`: client i talks to member i mod 3 (followers forward writes; linearizable reads use ReadIndex on both).',
     '- keel/etcd: above 1 means keel\'s figure is higher (better for throughput; worse for latency, CPU and memory).',
@@ -143,7 +143,7 @@ export function markdownReport(r: CompareResults): string {
     '',
     `## CPU and peak memory per member${label}`,
     '',
-    'CPU seconds (user + system) over the whole throughput phase, fill included; peak RSS is the highest of the per-point peaks.',
+    'CPU seconds (user + system) summed over the fill and every measured window; peak RSS is the highest of the per-window peaks.',
     '',
     membersTable(r.members),
   ];

@@ -33,7 +33,7 @@ export interface Point extends PointKey {
   members: MemberUsage[];
 }
 
-/** One member over the whole throughput phase (fill included). */
+/** One member over the throughput phase: CPU summed over the fill and the measured windows, the highest peak RSS. */
 export interface MemberTotal {
   system: SystemName;
   id: number;
