@@ -70,7 +70,7 @@ export function planOf(quick: boolean): Plan {
     trials: quick ? 1 : 5,
     writerConcurrency: 16,
     writerTimeoutMs: 250,
-    preFaultMs: quick ? 500 : 1_000,
+    preFaultMs: 500,
     pauseMs: 5_000,
     partitionMs: 5_000,
     settleMs: quick ? 500 : 1_000,
