@@ -51,6 +51,7 @@ function specOf(run: Run, system: System, key: PointKey, leaderId: number): Load
     mode: key.op,
     concurrency: key.concurrency,
     warmupMs: run.plan.warmupMs,
+    warmupMaxMs: run.plan.warmupMaxMs,
     durationMs: run.plan.windowMs,
     keyspace: run.plan.keyspace,
     valueBytes: key.valueBytes,
@@ -59,7 +60,7 @@ function specOf(run: Run, system: System, key: PointKey, leaderId: number): Load
   };
 }
 
-function pointOf(system: System, key: PointKey, leaderId: number, run: PointRun): Point {
+function pointOf(system: System, key: PointKey, leaderId: number, run: PointRun): Omit<Point, 'term' | 'termAfter'> {
   const { result } = run;
   const members = [...run.members].map(([id, { before, after }]) => {
     const cpuSeconds = (after.cpuTicks - before.cpuTicks) / clockTicksPerSecond;
@@ -83,10 +84,11 @@ function pointOf(system: System, key: PointKey, leaderId: number, run: PointRun)
 function pointLine(run: Run, p: Point): string {
   const leader = p.members.find((m) => m.role === 'leader');
   const errors = p.errorsTotal > 0 ? `  ERRORS ${p.errorsTotal} ${JSON.stringify(p.errors)}` : '';
+  const election = p.termAfter !== p.term ? `  ELECTION (term ${p.term} -> ${p.termAfter})` : '';
   return (
     `${run.progress.tag} ${pointLabel(p.system, p)}: ${fmtRate(p.opsPerSecond)}/s p50 ${fmtMs(p.latencyMs.p50)} p99 ${fmtMs(p.latencyMs.p99)} ` +
     `max ${fmtMs(p.latencyMs.max)} ms; leader ${leader?.cores.toFixed(2) ?? '?'} cores, client ${(p.clientCpuSeconds / p.seconds).toFixed(2)}` +
-    `${run.noFsync ? ` [${noFsyncLabel}]` : ''}${errors}`
+    `${run.noFsync ? ` [${noFsyncLabel}]` : ''}${errors}${election}`
   );
 }
 
@@ -152,7 +154,8 @@ async function measure(run: Run, system: System, key: PointKey, totals: Totals):
   const result = await runPoint(specOf(run, system, key, leader.id), pidsOf(system));
   checkRunning(system, pointLabel(system.name, key));
   totals.add(system, result);
-  const point = pointOf(system, key, leader.id, result);
+  const after = await system.leader();
+  const point = { ...pointOf(system, key, leader.id, result), term: leader.term, termAfter: after.term };
   progress.log(pointLine(run, point));
   progress.done(estimateSeconds(plan, { kind: 'point' }));
   return point;
@@ -274,6 +277,7 @@ export async function main(argv: string[], output: SuiteOutput): Promise<Compare
       electionTimeoutMs,
       keyspace: plan.keyspace,
       warmupMs: plan.warmupMs,
+      warmupMaxMs: plan.warmupMaxMs,
       windowMs: plan.windowMs,
       writerConcurrency: plan.writerConcurrency,
       writerTimeoutMs: plan.writerTimeoutMs,

@@ -2,9 +2,10 @@
 // charged to the bench runner: `node --import tsx bench/load-generator.ts '<LoadSpec JSON>'`.
 // Runs `concurrency` closed-loop clients (one request in flight per client) against one member or
 // spread over several, warms up, measures for a fixed duration, and reports on stdout as JSON
-// lines: `{"event":"measuring"}` when the measured window opens, then `{"event":"result",...}`
-// once the clients have drained. It speaks keel's native API (`v1`) or etcd's v3 JSON gateway
-// (`v3`), which etcd and keel both serve, so one generator drives both systems alike.
+// lines: `{"event":"measuring"}` when the measured window opens, `{"event":"measured"}` when it
+// closes, then `{"event":"result",...}` once the clients have drained. It speaks keel's native
+// API (`v1`) or etcd's v3 JSON gateway (`v3`), which etcd and keel both serve, so one generator
+// drives both systems alike.
 //
 // The `failover` mode is a writer that keeps going through faults: a client whose request fails
 // moves on to the next member, and every successful write is reported with the time it was
@@ -31,6 +32,11 @@ export interface LoadSpec {
   concurrency: number;
   /** Unmeasured run before the window, ms (connections open, JIT and caches settle). Ignored by `fill` and `failover`. */
   warmupMs: number;
+  /**
+   * The warm-up goes on after warmupMs until every client has had an answer, up to this long,
+   * ms. Default warmupMs: the window opens at warmupMs whatever happened.
+   */
+  warmupMaxMs?: number;
   /**
    * The measured window, ms. Ignored by `fill`, which runs until every key is written once; for
    * `failover` the longest it runs if no `stop` comes.
@@ -140,6 +146,8 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 export interface LoadHooks {
   /** Called when the measured window opens. */
   onMeasuring?: () => void;
+  /** Called when the measured window closes (requests still in flight then are not counted). */
+  onMeasured?: () => void;
   /** `failover`: resolves when the writer should stop (the window closes then). */
   stop?: Promise<void>;
 }
@@ -183,17 +191,42 @@ export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<Lo
   const timeline: WriteTimeline = { atMs: [], term: [] };
   const retryDelayMs = spec.retryDelayMs ?? 20;
 
-  const start = performance.now();
-  const measureStart = fill || failover ? start : start + spec.warmupMs;
-  let measureEnd = fill ? Infinity : measureStart + spec.durationMs;
-  let measuring = false;
-  const openWindow = (): void => {
-    if (measuring) return;
-    measuring = true;
-    hooks.onMeasuring?.();
+  // The measured window opens once the warm-up has lasted warmupMs and every client has had an
+  // answer, so that a point whose requests are slow (large values, many clients) is measured in
+  // its steady state, not while the first requests are still on their way; at warmupMaxMs it
+  // opens regardless. fill and failover measure from the start.
+  let measureStart = Infinity;
+  let measureEnd = Infinity;
+  let closed = false;
+  const timers: NodeJS.Timeout[] = [];
+  const closeWindow = (): void => {
+    if (closed) return;
+    closed = true;
+    hooks.onMeasured?.();
   };
-  if (fill || failover) openWindow();
-  const windowTimer = fill || failover ? null : setTimeout(openWindow, spec.warmupMs);
+  const openWindow = (): void => {
+    if (measureStart !== Infinity) return;
+    measureStart = performance.now();
+    measureEnd = fill ? Infinity : measureStart + spec.durationMs;
+    hooks.onMeasuring?.();
+    if (!fill && !failover) timers.push(setTimeout(closeWindow, spec.durationMs));
+  };
+  let unanswered = spec.concurrency;
+  let warmedUp = false;
+  const answeredOnce = (): void => {
+    unanswered--;
+    if (warmedUp && unanswered === 0) openWindow();
+  };
+  if (fill || failover) {
+    openWindow();
+  } else {
+    const warmed = (): void => {
+      warmedUp = true;
+      if (unanswered === 0) openWindow();
+    };
+    timers.push(setTimeout(warmed, spec.warmupMs));
+    timers.push(setTimeout(openWindow, Math.max(spec.warmupMs, spec.warmupMaxMs ?? spec.warmupMs)));
+  }
   void hooks.stop?.then(() => {
     measureEnd = Math.min(measureEnd, performance.now());
   });
@@ -202,6 +235,7 @@ export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<Lo
     const next = prng(spec.seed * 1_000_003 + index + 1);
     const value = randomBytes(spec.valueBytes);
     let at = index % urls.length;
+    let answered = false;
     for (;;) {
       let key: number;
       if (fill) {
@@ -232,6 +266,10 @@ export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<Lo
         failure = typeof code === 'string' ? code : (error as Error).name;
       }
       const t1 = performance.now();
+      if (!answered) {
+        answered = true;
+        answeredOnce();
+      }
       if (failover && failure !== null) {
         at = (at + 1) % urls.length;
         await sleep(retryDelayMs);
@@ -260,7 +298,8 @@ export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<Lo
   };
 
   await Promise.all(Array.from({ length: spec.concurrency }, (_, i) => client(i)));
-  if (windowTimer !== null) clearTimeout(windowTimer);
+  for (const timer of timers) clearTimeout(timer);
+  closeWindow();
   const end = fill ? performance.now() : measureEnd;
   await Promise.all(pools.map((pool) => pool.close()));
   const sorted = samplesUs.subarray(0, fill ? 0 : samples).sort();
@@ -306,7 +345,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
   const stop = spec.mode === 'failover' ? stopFromStdin() : undefined;
   const onMeasuring = (): void => void process.stdout.write(JSON.stringify({ event: 'measuring' }) + '\n');
-  const result = await runLoad(spec, { onMeasuring, stop });
+  const onMeasured = (): void => void process.stdout.write(JSON.stringify({ event: 'measured' }) + '\n');
+  const result = await runLoad(spec, { onMeasuring, onMeasured, stop });
   // Exit once the result is out (a long timeline fills the pipe's buffer several times): stdin
   // may still be open, since the runner keeps the pipe.
   process.stdout.write(JSON.stringify(result) + '\n', () => process.exit(0));

@@ -3,7 +3,9 @@
 // the failover figures, the plan's time budget, and the proxy's reading of /proc/net/tcp. The
 // benchmark itself is not run here: speed is measured by benchmarks, not tests.
 import t from 'tap';
-import { percentile, requestOf } from '../bench/load-generator.ts';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { percentile, requestOf, runLoad } from '../bench/load-generator.ts';
 import { latencyFigure, throughputFigure } from '../bench/compare/charts.ts';
 import { firstNewTermWriteMs, longestGapMs, medianMax, type FailoverTrial } from '../bench/compare/failover.ts';
 import { socketInode } from '../bench/compare/peer-proxy.ts';
@@ -76,6 +78,8 @@ function point(system: SystemName, key: PointKey, opsPerSecond: number, p50: num
     warmupErrorsTotal: 0,
     clientCpuSeconds: 0.5,
     members: [1, 2, 3].map((id) => ({ id, role: id === 1 ? ('leader' as const) : ('follower' as const), cpuSeconds: 1, cores: 0.66, peakRssMiB: 100 })),
+    term: 2,
+    termAfter: 2,
   };
 }
 
@@ -103,7 +107,7 @@ function results(noFsync: boolean, withEtcd = true): CompareResults {
     machine: { cpus: 2, cpuModel: 'Test CPU <&>', memoryGiB: 4, kernel: '6.0', node: 'v20', tmpdirFs: 'ext4 on /dev/x (/tmp)', loadAverage: [1, 2, 3] },
     versions: { keel: '0.1.0', etcd: withEtcd ? 'etcd Version: 3.4.23' : null },
     etcdMissing: withEtcd ? null : 'etcd is not installed',
-    settings: { heartbeatMs: 100, electionTimeoutMs: 1000, keyspace: 100, warmupMs: 300, windowMs: 1000, writerConcurrency: 16, writerTimeoutMs: 250, pauseMs: 5000, partitionMs: 5000 },
+    settings: { heartbeatMs: 100, electionTimeoutMs: 1000, keyspace: 100, warmupMs: 300, warmupMaxMs: 10000, windowMs: 1000, writerConcurrency: 16, writerTimeoutMs: 250, pauseMs: 5000, partitionMs: 5000 },
     points,
     members: [
       ...(withEtcd ? [1, 2, 3].map((id) => ({ system: 'etcd' as const, id, cpuSeconds: 10, peakRssMiB: 100 })) : []),
@@ -170,6 +174,11 @@ t.test('the Markdown tables put etcd and keel side by side with keel/etcd on eve
   t.equal(latency[2], '| read lin | 256 B | leader | 1 | 2.00 | 1.00 | 0.50 | 4.00 | 2.00 | 0.50 | 8.00 | 4.00 | 0.50 | 16.0 | 8.00 | 0.50 |');
   for (const row of throughput) t.equal(count(row, '|'), count(throughput[0], '|'), `as many cells as the header: ${row}`);
   for (const row of latency) t.equal(count(row, '|'), count(latency[0], '|'), `as many cells as the header: ${row}`);
+  t.notMatch(throughputTable(r.points), /election/, 'no election, no note');
+  const elected = r.points.map((p, i) => (i === keys.length ? { ...p, termAfter: 3 } : p)); // keel's first point
+  const marked = throughputTable(elected).split('\n');
+  t.equal(marked[2], '| read lin | 256 B | leader | 1 | 1,000 | 2,000 * | 2.00 | 0 | 0 |', 'a point with an election is starred');
+  t.equal(marked.at(-1), '\\* a leader election happened during the point (the Raft term changed).');
   const members = membersTable(r.members).split('\n');
   t.equal(members.at(-1), '| all (sum) | 30.0 | 60.0 | 2.00 | 300 | 150 | 0.50 |');
 });
@@ -300,4 +309,66 @@ t.test('the proxy finds a dialling socket\'s inode in /proc/net/tcp', async (t) 
   t.equal(socketInode(text, 0x9e3a, 30021), '424242', 'the dialling end');
   t.equal(socketInode(text, 30021, 0x9e3a), '434343', 'the accepted end');
   t.equal(socketInode(text, 1234, 30021), null);
+});
+
+/** A local server that holds every answer until release() (or answers at once once released). */
+async function heldServer(t: { teardown(fn: () => unknown): void }) {
+  const held: ServerResponse[] = [];
+  let released = false;
+  let answered = 0;
+  const answer = (res: ServerResponse): void => {
+    answered++;
+    res.end('{}');
+  };
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => (released ? answer(res) : held.push(res)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    held: () => held.length,
+    answered: () => answered,
+    release: () => {
+      released = true;
+      for (const res of held.splice(0)) answer(res);
+    },
+  };
+}
+
+const until = async (what: () => boolean): Promise<void> => {
+  while (!what()) await new Promise((r) => setTimeout(r, 5));
+};
+
+t.test('the window opens only once every client has had an answer (up to warmupMaxMs)', async (t) => {
+  const server = await heldServer(t);
+  let answeredAtOpen = -1;
+  let events = '';
+  const concurrency = 4;
+  const run = runLoad(
+    { url: server.url, protocol: 'v3', mode: 'write', concurrency, warmupMs: 10, warmupMaxMs: 60_000, durationMs: 100, keyspace: 10, valueBytes: 16, timeoutMs: 60_000, seed: 1 },
+    { onMeasuring: () => ((answeredAtOpen = server.answered()), (events += 'open ')), onMeasured: () => (events += 'closed ') },
+  );
+  await until(() => server.held() === concurrency);
+  await new Promise((r) => setTimeout(r, 50)); // well past warmupMs: still no window, every request is held
+  t.equal(events, '', 'no window while the first requests are unanswered');
+  server.release();
+  const result = await run;
+  t.ok(answeredAtOpen >= concurrency, `the window opened after ${answeredAtOpen} answers`);
+  t.equal(events, 'open closed ', 'it opened, then closed');
+  t.ok(result.ops > 0 && result.errorsTotal === 0, `${result.ops} answers counted in the window`);
+});
+
+t.test('without warmupMaxMs the window opens at warmupMs, answered or not (the kv suite\'s way)', async (t) => {
+  const server = await heldServer(t);
+  let answeredAtOpen = -1;
+  const run = runLoad(
+    { url: server.url, protocol: 'v3', mode: 'write', concurrency: 2, warmupMs: 10, durationMs: 50, keyspace: 10, valueBytes: 16, timeoutMs: 60_000, seed: 1 },
+    { onMeasuring: () => (answeredAtOpen = server.answered()) },
+  );
+  await until(() => answeredAtOpen !== -1);
+  t.equal(answeredAtOpen, 0, 'the window opened with every request still held');
+  server.release();
+  await run;
 });

@@ -1,5 +1,5 @@
 // Runs bench/load-generator.ts as a child process: one measured point (with each member's CPU
-// time and peak RSS sampled from /proc when the window opens and when the result comes), or the
+// time and peak RSS sampled from /proc when the window opens and when it closes), or the
 // failover writer, which runs until it is told to stop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -75,9 +75,10 @@ export async function runPoint(spec: LoadSpec, pids: Map<number, number>): Promi
         perWindow = resetPeakRss(pid) && perWindow;
         before.set(id, readProc(pid));
       }
-    } else if (message.event === 'result') {
-      for (const [id, pid] of pids) members.set(id, { before: before.get(id)!, after: readProc(pid) });
-      result = message as LoadResult;
+    } else if (message.event === 'measured' || message.event === 'result') {
+      // At the window's close (before the clients drain), or at the result for a fill.
+      if (members.size === 0) for (const [id, pid] of pids) members.set(id, { before: before.get(id)!, after: readProc(pid) });
+      if (message.event === 'result') result = message as LoadResult;
     }
   });
   if (result === null || exit !== 0) throw new Error(`load generator ${spec.mode} c=${spec.concurrency} exited with ${exit} and no result`);

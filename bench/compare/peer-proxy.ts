@@ -83,13 +83,14 @@ export class PeerProxies {
 
   async #accept(member: ProxiedMember, client: Socket): Promise<void> {
     this.accepted++;
-    client.on('error', () => {});
-    const from = await this.#sender(client.remotePort ?? 0, member.listenPort).catch(() => null);
-    if (from === null) this.unidentified++;
-    const link: Link = { from, to: member.id, client, upstream: null, blackholed: false };
+    // Tracked from the start, so that close() ends it even while its sender is being looked up.
+    const link: Link = { from: null, to: member.id, client, upstream: null, blackholed: false };
     this.#links.add(link);
+    client.on('error', () => {});
     client.once('close', () => this.#drop(link));
-    if (client.destroyed) return this.#drop(link);
+    link.from = await this.#sender(client.remotePort ?? 0, member.listenPort).catch(() => null);
+    if (link.from === null) this.unidentified++;
+    if (!this.#links.has(link)) return; // closed meanwhile
     if (this.#blocked(link)) return this.#blackhole(link);
     const upstream = connect({ host, port: member.targetPort, noDelay: true });
     link.upstream = upstream;

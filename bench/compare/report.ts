@@ -41,14 +41,20 @@ function keyCells(key: PointKey): string {
   return `${opLabel(key.op)} | ${bytesLabel(key.valueBytes)} | ${key.target} | ${key.concurrency.toLocaleString('en-US')}`;
 }
 
+/** A point's ops/s, marked with * when a leader election happened during it. */
+function opsCell(p: Point | undefined): string {
+  return p === undefined ? '—' : `${fmtRate(p.opsPerSecond)}${p.termAfter !== p.term ? ' *' : ''}`;
+}
+
 export function throughputTable(points: Point[]): string {
   const rows = ['| op | value | to | clients | etcd ops/s | keel ops/s | keel/etcd | etcd errors | keel errors |', '|---|---|---|---:|---:|---:|---:|---:|---:|'];
   for (const { key, etcd, keel } of pairs(points)) {
     rows.push(
-      `| ${keyCells(key)} | ${fmtRate(etcd?.opsPerSecond)} | ${fmtRate(keel?.opsPerSecond)} | ${fmtRatio(keel?.opsPerSecond, etcd?.opsPerSecond)} | ` +
+      `| ${keyCells(key)} | ${opsCell(etcd)} | ${opsCell(keel)} | ${fmtRatio(keel?.opsPerSecond, etcd?.opsPerSecond)} | ` +
         `${etcd?.errorsTotal ?? '—'} | ${keel?.errorsTotal ?? '—'} |`,
     );
   }
+  if (points.some((p) => p.termAfter !== p.term)) rows.push('', '\\* a leader election happened during the point (the Raft term changed).');
   return rows.join('\n');
 }
 
@@ -120,7 +126,7 @@ function preamble(r: CompareResults): string[] {
     '',
     `- Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}; data on ${m.tmpdirFs}; load average before the run ${m.loadAverage.join(' ')}.`,
     `- Systems: keel ${r.versions.keel} (3 masters) and ${r.versions.etcd ?? 'etcd: not measured'} (3 members) on 127.0.0.1, running side by side and taking turns (each point runs on one, then the other, alternating which goes first); heartbeat ${s.heartbeatMs} ms, election timeout ${s.electionTimeoutMs} ms (randomized up to twice that), PreVote and CheckQuorum on in both.`,
-    `- Load: one load generator process (undici, keep-alive), closed-loop clients with one request in flight each, speaking etcd's v3 JSON gateway (\`/v3/kv/put\`, \`/v3/kv/range\`) to both; 8-byte keys over ${s.keyspace.toLocaleString('en-US')} keys, written once (256 B) before the reads. Each point: ${s.warmupMs} ms warm-up, then a ${s.windowMs / 1000} s window.`,
+    `- Load: one load generator process (undici, keep-alive), closed-loop clients with one request in flight each, speaking etcd's v3 JSON gateway (\`/v3/kv/put\`, \`/v3/kv/range\`) to both; 8-byte keys over ${s.keyspace.toLocaleString('en-US')} keys, written once (256 B) before the reads. Each point: a warm-up of at least ${s.warmupMs} ms that lasts until every client has had an answer (at most ${s.warmupMaxMs / 1000} s), then a ${s.windowMs / 1000} s window.`,
     '- `to leader`: every client talks to the leader; `to all`: client i talks to member i mod 3 (followers forward writes; linearizable reads use ReadIndex on both).',
     '- keel/etcd: above 1 means keel\'s figure is higher (better for throughput; worse for latency, CPU and memory).',
     ...(r.etcdMissing !== null ? ['', `**etcd was not measured**: ${r.etcdMissing}`] : []),

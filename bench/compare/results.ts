@@ -31,6 +31,9 @@ export interface Point extends PointKey {
   warmupErrorsTotal: number;
   clientCpuSeconds: number;
   members: MemberUsage[];
+  /** The Raft term before the point and after it: they differ when an election happened meanwhile. */
+  term: number;
+  termAfter: number;
 }
 
 /** One member over the throughput phase: CPU summed over the fill and the measured windows, the highest peak RSS. */
@@ -56,6 +59,7 @@ export interface CompareResults {
     electionTimeoutMs: number;
     keyspace: number;
     warmupMs: number;
+    warmupMaxMs: number;
     windowMs: number;
     writerConcurrency: number;
     writerTimeoutMs: number;
