@@ -231,7 +231,7 @@ export async function main(argv: string[], output: SuiteOutput): Promise<Compare
   const planned = plannedSeconds(plan, binary === null ? 1 : 2);
   const run: Run = { plan, noFsync, progress: new Progress(planned.steps, planned.seconds), live: new Set() };
   console.log(
-    `compare: keel${binary !== null ? ` and ${etcdVersion(binary)}` : ''}, 3 members each, ${noFsync ? noFsyncLabel : 'fsync on'}; ` +
+    `compare: keel${binary !== null ? ` and etcd ${etcdVersion(binary)}` : ''}, 3 members each, ${noFsync ? noFsyncLabel : 'fsync on'}; ` +
       `${plan.points.length} points and ${plan.trials * plan.faults.length} failover trials per system, about ${Math.ceil(planned.seconds / 60)} min`,
   );
   const onSigint = (): void => {

@@ -105,7 +105,7 @@ function results(noFsync: boolean, withEtcd = true): CompareResults {
     quick: true,
     date: '2026-01-02',
     machine: { cpus: 2, cpuModel: 'Test CPU <&>', memoryGiB: 4, kernel: '6.0', node: 'v20', tmpdirFs: 'ext4 on /dev/x (/tmp)', loadAverage: [1, 2, 3] },
-    versions: { keel: '0.1.0', etcd: withEtcd ? 'etcd Version: 3.4.23' : null },
+    versions: { keel: '0.1.0', etcd: withEtcd ? '3.4.23' : null },
     etcdMissing: withEtcd ? null : 'etcd is not installed',
     settings: { heartbeatMs: 100, electionTimeoutMs: 1000, keyspace: 100, warmupMs: 300, warmupMaxMs: 10000, windowMs: 1000, writerConcurrency: 16, writerTimeoutMs: 250, pauseMs: 5000, partitionMs: 5000 },
     points,
@@ -211,6 +211,7 @@ t.test('the NO FSYNC mode is labelled in the report and the charts; fsync on is 
   const off = results(true);
   t.notMatch(markdownReport(on), /NO FSYNC/);
   t.match(markdownReport(on), /\*\*Durability: fsync on\*\*/);
+  t.match(markdownReport(on), /keel 0\.1\.0 \(3 masters\) and etcd 3\.4\.23 \(3 members\)/);
   const report = markdownReport(off);
   t.match(report.split('\n')[0], /NO FSYNC — not durable/, 'in the title');
   for (const section of ['Throughput', 'Latency, ms', 'CPU and peak memory per member', 'Failover']) t.match(report, new RegExp(`## ${section} — NO FSYNC — not durable`), section);

@@ -20,10 +20,10 @@ export function findEtcd(): string | null {
   return which.status === 0 && which.stdout.trim() !== '' ? which.stdout.trim() : null;
 }
 
-/** `etcd --version`'s first line, e.g. `etcd Version: 3.4.23`. */
+/** The version `etcd --version` reports, e.g. `3.4.23`. */
 export function etcdVersion(binary: string): string {
   const run = spawnSync(binary, ['--version'], { encoding: 'utf8' });
-  return run.stdout.split('\n')[0]?.trim() ?? 'unknown';
+  return /^etcd Version: (\S+)/m.exec(run.stdout)?.[1] ?? 'unknown';
 }
 
 export interface EtcdClusterOptions {

@@ -51,6 +51,7 @@ export interface CompareResults {
   quick: boolean;
   date: string;
   machine: Machine;
+  /** keel's package version and etcd's (`3.4.23`), null when etcd was not measured. */
   versions: { keel: string; etcd: string | null };
   /** Why etcd was not measured, when it was not. */
   etcdMissing: string | null;
