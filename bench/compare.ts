@@ -1,11 +1,12 @@
 // keel against etcd, side by side: a three-master keel cluster and a three-member etcd cluster
 // (etcd 3.4, where it is installed) on loopback, taking turns point by point, with the same
-// heartbeat and election timeout and fsync on (or both off with --no-fsync, labelled in every output). One
-// load generator drives both through the same etcd v3 JSON requests: writes of 256 B (and 1 KiB
-// and 64 KiB in the full run), linearizable and serializable reads, to the leader and spread
-// over all members, at 1-1000 closed-loop clients; CPU and peak RSS per member from /proc. Then
-// failover: a writer at 16 clients while the leader is killed, paused, and partitioned.
-// Writes bench/results/<stem>.md and two SVG charts; bench/index.ts writes <stem>.json.
+// heartbeat and election timeout and fsync on (or both off with --no-fsync, labelled in every
+// output). One load generator drives both through the same etcd v3 JSON requests: writes of
+// 256 B (and 1 KiB and 64 KiB in the full run), linearizable and serializable reads, to the
+// leader and spread over all members, at 1-1000 closed-loop clients; CPU and peak RSS per member
+// from /proc. Then failover: a writer at 16 clients while the leader is killed, paused, and
+// partitioned. Writes bench/results/<stem>.md and two SVG charts; bench/index.ts writes
+// <stem>.json.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -220,6 +221,23 @@ function plannedSeconds(plan: Plan, systems: number): { steps: number; seconds: 
   return { steps, seconds: systems * (3 + pointSeconds + 2 + trialSeconds) };
 }
 
+/** The tables on the console; the Markdown and the charts next to the JSON. */
+function writeReport(results: CompareResults, output: SuiteOutput): void {
+  const label = results.noFsync ? ` — ${noFsyncLabel}` : '';
+  const { points, members, failover: trials } = results;
+  console.log(`\nThroughput${label}\n\n${throughputTable(points)}\n\nLatency, ms${label}\n\n${latencyTable(points)}\n`);
+  console.log(`CPU and peak memory per member${label}\n\n${membersTable(members)}\n\nFailover${label}\n\n${failoverTable(trials)}\n`);
+  const files = {
+    md: join(output.dir, `${output.stem}.md`),
+    throughput: join(output.dir, `${output.stem}-throughput.svg`),
+    latency: join(output.dir, `${output.stem}-latency.svg`),
+  };
+  writeFileSync(files.md, markdownReport(results));
+  writeFileSync(files.throughput, throughputFigure(results));
+  writeFileSync(files.latency, latencyFigure(results));
+  console.log(`results: ${files.md}\nresults: ${files.throughput}\nresults: ${files.latency}`);
+}
+
 export async function main(argv: string[], output: SuiteOutput): Promise<CompareResults> {
   const plan = planOf(argv.includes('--quick'));
   const noFsync = argv.includes('--no-fsync');
@@ -288,17 +306,6 @@ export async function main(argv: string[], output: SuiteOutput): Promise<Compare
     members,
     failover: trials,
   };
-  const label = noFsync ? ` — ${noFsyncLabel}` : '';
-  console.log(`\nThroughput${label}\n\n${throughputTable(points)}\n\nLatency, ms${label}\n\n${latencyTable(points)}\n`);
-  console.log(`CPU and peak memory per member${label}\n\n${membersTable(members)}\n\nFailover${label}\n\n${failoverTable(trials)}\n`);
-  const files = {
-    md: join(output.dir, `${output.stem}.md`),
-    throughput: join(output.dir, `${output.stem}-throughput.svg`),
-    latency: join(output.dir, `${output.stem}-latency.svg`),
-  };
-  writeFileSync(files.md, markdownReport(results));
-  writeFileSync(files.throughput, throughputFigure(results));
-  writeFileSync(files.latency, latencyFigure(results));
-  console.log(`results: ${files.md}\nresults: ${files.throughput}\nresults: ${files.latency}`);
+  writeReport(results, output);
   return results;
 }

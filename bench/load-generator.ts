@@ -173,6 +173,86 @@ function poolsOf(spec: LoadSpec, urls: string[]): Pool[] {
   });
 }
 
+/**
+ * When the measured window is open. It opens once the warm-up has lasted warmupMs and every
+ * client has had an answer, so that a point whose requests are slow (large values, many clients)
+ * is measured in its steady state, not while the first requests are still on their way; at
+ * warmupMaxMs it opens regardless. fill and failover measure from the start; failover's window
+ * closes at `stop`.
+ */
+class MeasuredWindow {
+  start = Infinity;
+  end = Infinity;
+  readonly #spec: LoadSpec;
+  readonly #hooks: LoadHooks;
+  readonly #timers: NodeJS.Timeout[] = [];
+  #unanswered: number;
+  #warmedUp = false;
+  #closed = false;
+
+  constructor(spec: LoadSpec, hooks: LoadHooks) {
+    this.#spec = spec;
+    this.#hooks = hooks;
+    this.#unanswered = spec.concurrency;
+    void hooks.stop?.then(() => {
+      this.end = Math.min(this.end, performance.now());
+    });
+    if (spec.mode === 'fill' || spec.mode === 'failover') {
+      this.open();
+      return;
+    }
+    const warmed = (): void => {
+      this.#warmedUp = true;
+      if (this.#unanswered === 0) this.open();
+    };
+    this.#timers.push(setTimeout(warmed, spec.warmupMs));
+    this.#timers.push(setTimeout(() => this.open(), Math.max(spec.warmupMs, spec.warmupMaxMs ?? spec.warmupMs)));
+  }
+
+  open(): void {
+    if (this.start !== Infinity) return;
+    this.start = performance.now();
+    this.end = this.#spec.mode === 'fill' ? Infinity : this.start + this.#spec.durationMs;
+    this.#hooks.onMeasuring?.();
+    if (this.#spec.mode !== 'fill' && this.#spec.mode !== 'failover') this.#timers.push(setTimeout(() => this.close(), this.#spec.durationMs));
+  }
+
+  /** A client has had its first answer. */
+  answeredOnce(): void {
+    this.#unanswered--;
+    if (this.#warmedUp && this.#unanswered === 0) this.open();
+  }
+
+  close(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#hooks.onMeasured?.();
+  }
+}
+
+/** Sends one request; its failure (`http-503`, an error code) or null, and the term it was answered in (failover only). */
+async function send(pool: Pool, request: OneRequest, spec: LoadSpec, protocol: LoadProtocol): Promise<{ failure: string | null; term: number }> {
+  const failover = spec.mode === 'failover';
+  try {
+    const signal = failover ? AbortSignal.timeout(spec.timeoutMs) : undefined;
+    const res = await pool.request({ ...request, signal });
+    const ok = res.statusCode >= 200 && res.statusCode <= 299;
+    let term = 0;
+    if (failover) {
+      const body = await res.body.text();
+      if (ok) term = termOf(protocol, res.headers, body);
+    } else {
+      await res.body.dump();
+    }
+    return { failure: ok ? null : `http-${res.statusCode}`, term };
+  } catch (error) {
+    // undici's errors carry a string code; a timed-out signal's DOMException, a numeric one.
+    const code = (error as { code?: unknown }).code;
+    return { failure: typeof code === 'string' ? code : (error as Error).name, term: 0 };
+  }
+}
+
 export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<LoadResult> {
   if (spec.keyspace >= 10 ** keyDigits) throw new Error(`keyspace ${spec.keyspace} does not fit ${keyDigits} digits`);
   const protocol = spec.protocol ?? 'v1';
@@ -181,6 +261,7 @@ export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<Lo
   const cpuStart = process.cpuUsage();
   const fill = spec.mode === 'fill';
   const failover = spec.mode === 'failover';
+  const writes = spec.mode !== 'read-linearizable' && spec.mode !== 'read-serializable';
   const samplesUs = new Uint32Array(fill ? 0 : samplesMax);
   let samples = 0;
   let latencySumUs = 0;
@@ -189,93 +270,26 @@ export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<Lo
   let warmupErrorsTotal = 0;
   let fillNext = 0;
   const timeline: WriteTimeline = { atMs: [], term: [] };
-  const retryDelayMs = spec.retryDelayMs ?? 20;
-
-  // The measured window opens once the warm-up has lasted warmupMs and every client has had an
-  // answer, so that a point whose requests are slow (large values, many clients) is measured in
-  // its steady state, not while the first requests are still on their way; at warmupMaxMs it
-  // opens regardless. fill and failover measure from the start.
-  let measureStart = Infinity;
-  let measureEnd = Infinity;
-  let closed = false;
-  const timers: NodeJS.Timeout[] = [];
-  const closeWindow = (): void => {
-    if (closed) return;
-    closed = true;
-    hooks.onMeasured?.();
-  };
-  const openWindow = (): void => {
-    if (measureStart !== Infinity) return;
-    measureStart = performance.now();
-    measureEnd = fill ? Infinity : measureStart + spec.durationMs;
-    hooks.onMeasuring?.();
-    if (!fill && !failover) timers.push(setTimeout(closeWindow, spec.durationMs));
-  };
-  let unanswered = spec.concurrency;
-  let warmedUp = false;
-  const answeredOnce = (): void => {
-    unanswered--;
-    if (warmedUp && unanswered === 0) openWindow();
-  };
-  if (fill || failover) {
-    openWindow();
-  } else {
-    const warmed = (): void => {
-      warmedUp = true;
-      if (unanswered === 0) openWindow();
-    };
-    timers.push(setTimeout(warmed, spec.warmupMs));
-    timers.push(setTimeout(openWindow, Math.max(spec.warmupMs, spec.warmupMaxMs ?? spec.warmupMs)));
-  }
-  void hooks.stop?.then(() => {
-    measureEnd = Math.min(measureEnd, performance.now());
-  });
+  const window = new MeasuredWindow(spec, hooks);
 
   const client = async (index: number): Promise<void> => {
     const next = prng(spec.seed * 1_000_003 + index + 1);
     const value = randomBytes(spec.valueBytes);
     let at = index % urls.length;
-    let answered = false;
-    for (;;) {
-      let key: number;
-      if (fill) {
-        if (fillNext >= spec.keyspace) return;
-        key = fillNext++;
-      } else {
-        if (performance.now() >= measureEnd) return;
-        key = next() % spec.keyspace;
-      }
-      if (spec.mode !== 'read-linearizable' && spec.mode !== 'read-serializable') value.writeUInt32LE(next(), 0);
-      const request = requestOf(protocol, spec.mode, key, value);
+    for (let first = true; ; first = false) {
+      if (fill ? fillNext >= spec.keyspace : performance.now() >= window.end) return;
+      const key = fill ? fillNext++ : next() % spec.keyspace;
+      if (writes) value.writeUInt32LE(next(), 0);
       const t0 = performance.now();
-      let failure: string | null = null;
-      let term = 0;
-      try {
-        const signal = failover ? AbortSignal.timeout(spec.timeoutMs) : undefined;
-        const res = await pools[at].request({ ...request, signal });
-        if (failover) {
-          const body = await res.body.text();
-          if (res.statusCode >= 200 && res.statusCode <= 299) term = termOf(protocol, res.headers, body);
-        } else {
-          await res.body.dump();
-        }
-        if (res.statusCode < 200 || res.statusCode > 299) failure = `http-${res.statusCode}`;
-      } catch (error) {
-        // undici's errors carry a string code; a timed-out signal's DOMException, a numeric one.
-        const code = (error as { code?: unknown }).code;
-        failure = typeof code === 'string' ? code : (error as Error).name;
-      }
+      const { failure, term } = await send(pools[at], requestOf(protocol, spec.mode, key, value), spec, protocol);
       const t1 = performance.now();
-      if (!answered) {
-        answered = true;
-        answeredOnce();
-      }
+      if (first) window.answeredOnce();
       if (failover && failure !== null) {
         at = (at + 1) % urls.length;
-        await sleep(retryDelayMs);
+        await sleep(spec.retryDelayMs ?? 20);
       }
-      if (t1 < measureStart || t1 > measureEnd) {
-        if (failure !== null && t1 < measureStart) warmupErrorsTotal++;
+      if (t1 < window.start || t1 > window.end) {
+        if (failure !== null && t1 < window.start) warmupErrorsTotal++;
         continue;
       }
       if (failure !== null) {
@@ -298,14 +312,13 @@ export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<Lo
   };
 
   await Promise.all(Array.from({ length: spec.concurrency }, (_, i) => client(i)));
-  for (const timer of timers) clearTimeout(timer);
-  closeWindow();
-  const end = fill ? performance.now() : measureEnd;
+  window.close();
+  const end = fill ? performance.now() : window.end;
   await Promise.all(pools.map((pool) => pool.close()));
   const sorted = samplesUs.subarray(0, fill ? 0 : samples).sort();
   const ms = (us: number): number => Math.round(us) / 1000;
   const cpu = process.cpuUsage(cpuStart);
-  const seconds = (end - measureStart) / 1000;
+  const seconds = (end - window.start) / 1000;
   return {
     event: 'result',
     mode: spec.mode,
