@@ -1,13 +1,19 @@
-// `npm run bench -- [suite] [--quick]`: runs benchmark suites and writes their results to
-// bench/results/<date>-<suite>.json.
+// `npm run bench -- [suite] [--quick]` (or `keel bench ...`): runs benchmark suites and writes
+// their results to bench/results/<date>-<suite>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machineInfo } from './machine.ts';
 
-type Suite = (argv: string[]) => Promise<unknown>;
+/** Where a suite's files go: `${dir}/${stem}.json` is written for it; it may add `${stem}.md` and the like. */
+export interface SuiteOutput {
+  dir: string;
+  stem: string;
+}
 
-const suites: Record<string, { describe: string; load: () => Promise<Suite> }> = {
+type Suite = (argv: string[], output: SuiteOutput) => Promise<unknown>;
+
+const suites: Record<string, { describe: string; noFsync?: boolean; load: () => Promise<Suite> }> = {
   'raft-core': {
     describe: 'committed entries/s and CPU µs/entry of a 3-member in-memory Raft core cluster, batches 1, 16, 256',
     load: async () => (await import('./raft-core.ts')).main,
@@ -16,35 +22,52 @@ const suites: Record<string, { describe: string; load: () => Promise<Suite> }> =
     describe: 'writes/s, reads/s (linearizable, serializable) and latency p50/p90/p99/max via leader and follower of 3 real masters (fsync on), 1-256 clients',
     load: async () => (await import('./kv.ts')).main,
   },
+  compare: {
+    describe: 'keel against etcd 3.4, 3 members each (fsync on): writes and reads/s and latency at 1-1000 clients, CPU and RSS per member, failover gaps (kill, pause, partition)',
+    noFsync: true,
+    load: async () => (await import('./compare.ts')).main,
+  },
 };
 
-const usage = `usage: npm run bench -- [suite ...] [--quick]
+export const benchUsage = `usage: npm run bench -- [suite ...] [--quick] [--no-fsync]
+       keel bench [suite ...] [--quick] [--no-fsync]
 
 suites:
 ${Object.entries(suites).map(([name, s]) => `  ${name.padEnd(12)} ${s.describe}`).join('\n')}
 
-With no suite, runs them all. --quick runs a shorter version of each.
-Results go to bench/results/<date>-<suite>.json.`;
+With no suite, runs them all. --quick runs a shorter version of each. --no-fsync (compare
+only) runs every system without fsync: NOT durable, labelled so in every output.
+Results go to bench/results/<date>-<suite>.json (compare: also .md and .svg charts;
+<date>-compare-no-fsync.* with --no-fsync).`;
 
 export async function runBench(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(usage);
+    console.log(benchUsage);
     return 0;
   }
   const names = argv.filter((a) => !a.startsWith('-'));
-  const unknown = names.filter((n) => !(n in suites));
+  const unknown = names.filter((n) => !Object.hasOwn(suites, n));
   if (unknown.length > 0) {
-    console.error(`bench: unknown suite ${unknown.join(', ')}\n\n${usage}`);
+    console.error(`bench: unknown suite ${unknown.join(', ')}\n\n${benchUsage}`);
+    return 2;
+  }
+  const noFsync = argv.includes('--no-fsync');
+  const fsyncless = Object.keys(suites).filter((n) => suites[n].noFsync === true);
+  const selected = names.length > 0 ? names : noFsync ? fsyncless : Object.keys(suites);
+  if (noFsync && selected.some((n) => !fsyncless.includes(n))) {
+    console.error(`bench: --no-fsync applies to ${fsyncless.join(', ')} only\n\n${benchUsage}`);
     return 2;
   }
   const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(resultsDir, { recursive: true });
-  for (const name of names.length > 0 ? names : Object.keys(suites)) {
-    const results = await (await suites[name].load())(argv);
+  for (const name of selected) {
     const date = new Date().toISOString().slice(0, 10);
-    const file = join(resultsDir, `${date}-${name}.json`);
-    const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version };
-    writeFileSync(file, JSON.stringify({ suite: name, date, quick: argv.includes('--quick'), machine, results }, null, 2) + '\n');
+    const stem = `${date}-${name}${noFsync ? '-no-fsync' : ''}`;
+    const machine = machineInfo();
+    const results = await (await suites[name].load())(argv, { dir: resultsDir, stem });
+    const file = join(resultsDir, `${stem}.json`);
+    const durability = noFsync ? { durability: 'NO FSYNC — not durable' } : {};
+    writeFileSync(file, JSON.stringify({ suite: name, date, quick: argv.includes('--quick'), ...durability, machine, results }, null, 2) + '\n');
     console.log(`results: ${file}`);
   }
   return 0;

@@ -4,11 +4,11 @@
 // The clients run in a child process (bench/load-generator.ts) so their CPU is theirs alone;
 // the masters' CPU and peak RSS per point come from /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProcessCluster } from '../lab/cluster/process-cluster.ts';
 import type { LoadMode, LoadResult, LoadSpec } from './load-generator.ts';
+import { clockTicksPerSecond, readProc, resetPeakRss, type ProcSample } from './proc.ts';
 
 /** API ports 21001-21003, peer ports 21011-21013: below Linux's ephemeral range. */
 const basePort = 21_000;
@@ -17,8 +17,6 @@ const requestTimeoutMs = 10_000;
 /** How long one load-generator child may run before the suite gives up on it, ms. */
 const childTimeoutMs = 120_000;
 const concurrencies = [1, 16, 64, 256];
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
-const clockTicksPerSecond = 100;
 
 const loadGenerator = join(dirname(fileURLToPath(import.meta.url)), 'load-generator.ts');
 
@@ -54,31 +52,6 @@ export interface KvPoint {
   masters: MasterUsage[];
   /** Whether each master's peak RSS is for this window alone (false: since the process started). */
   peakRssPerWindow: boolean;
-}
-
-interface ProcSample {
-  cpuTicks: number;
-  hwmKiB: number;
-}
-
-function readProc(pid: number): ProcSample {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // comm (field 2) may hold spaces and parentheses: the fixed fields start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuTicks = Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(status);
-  return { cpuTicks, hwmKiB: hwm ? Number(hwm[1]) : 0 };
-}
-
-/** Resets VmHWM to the current RSS (Linux >= 4.0); false if the kernel refuses. */
-function resetPeakRss(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 class Suite {

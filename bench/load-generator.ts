@@ -1,30 +1,63 @@
-// The client side of the kv benchmark, in a process of its own so its CPU is not charged to the
-// bench runner: `node --import tsx bench/load-generator.ts '<LoadSpec JSON>'`. Runs `concurrency`
-// closed-loop clients against one master (one request in flight per client), warms up, measures
-// for a fixed duration, and reports on stdout as JSON lines: `{"event":"measuring"}` when the
-// measured window opens, then `{"event":"result",...}` once the clients have drained.
+// The client side of the kv and compare benchmarks, in a process of its own so its CPU is not
+// charged to the bench runner: `node --import tsx bench/load-generator.ts '<LoadSpec JSON>'`.
+// Runs `concurrency` closed-loop clients (one request in flight per client) against one member or
+// spread over several, warms up, measures for a fixed duration, and reports on stdout as JSON
+// lines: `{"event":"measuring"}` when the measured window opens, `{"event":"measured"}` when it
+// closes, then `{"event":"result",...}` once the clients have drained. It speaks keel's native
+// API (`v1`) or etcd's v3 JSON gateway (`v3`), which etcd and keel both serve, so one generator
+// drives both systems alike.
+//
+// The `failover` mode is a writer that keeps going through faults: a client whose request fails
+// moves on to the next member, and every successful write is reported with the time it was
+// answered and the Raft term it was answered in. It runs until a line `stop` arrives on stdin.
 import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 
-export type LoadMode = 'write' | 'read-linearizable' | 'read-serializable' | 'fill';
+export type LoadMode = 'write' | 'read-linearizable' | 'read-serializable' | 'fill' | 'failover';
+/** `v1`: keel's native API. `v3`: etcd's grpc-gateway JSON API (`POST /v3/kv/put`, `/v3/kv/range`). */
+export type LoadProtocol = 'v1' | 'v3';
 
 export interface LoadSpec {
-  /** Base URL of the master, `http://host:port`. */
+  /** Base URL of the member the clients talk to, `http://host:port`. */
   url: string;
+  /** Base URLs to spread the clients over: client i starts at urls[i % urls.length]. Default [url]. */
+  urls?: string[];
+  /** The API spoken. Default 'v1'. */
+  protocol?: LoadProtocol;
   mode: LoadMode;
   /** Closed-loop clients, each one request in flight; also the pool's connection count. */
   concurrency: number;
-  /** Unmeasured run before the window, ms (connections open, JIT and caches settle). */
+  /** Unmeasured run before the window, ms (connections open, JIT and caches settle). Ignored by `fill` and `failover`. */
   warmupMs: number;
-  /** The measured window, ms. Ignored by `fill`, which runs until every key is written once. */
+  /**
+   * The warm-up goes on after warmupMs until every client has had an answer, up to this long,
+   * ms. Default warmupMs: the window opens at warmupMs whatever happened.
+   */
+  warmupMaxMs?: number;
+  /**
+   * The measured window, ms. Ignored by `fill`, which runs until every key is written once; for
+   * `failover` the longest it runs if no `stop` comes.
+   */
   durationMs: number;
   /** Keys are `k` and 7 digits (8 bytes), uniform at random over [0, keyspace). */
   keyspace: number;
   valueBytes: number;
-  /** Headers and body timeout per request, ms. */
+  /** Headers and body timeout per request, ms (`failover`: the whole request, timed precisely). */
   timeoutMs: number;
   seed: number;
+  /** `failover`: pause after a failed request before the client tries the next URL, ms. Default 20. */
+  retryDelayMs?: number;
+}
+
+/** `failover`: every successful write, in the order answered. */
+export interface WriteTimeline {
+  /** When each write was answered: Unix time, ms (fractional; the same clock as `nowMs()`). */
+  atMs: number[];
+  /** The Raft term of the member that answered (etcd's header.raft_term, keel's x-keel-term). */
+  term: number[];
 }
 
 export interface LoadResult {
@@ -44,6 +77,8 @@ export interface LoadResult {
   warmupErrorsTotal: number;
   /** CPU time of this process over the whole run, s. */
   clientCpuSeconds: number;
+  /** `failover` only. */
+  timeline?: WriteTimeline;
 }
 
 /** Latency samples per run at most: 32 MiB of microseconds, far above any rate this box can reach. */
@@ -63,8 +98,42 @@ function prng(seed: number): () => number {
   };
 }
 
-function keyPath(n: number): string {
-  return `/v1/kv/k${String(n).padStart(keyDigits, '0')}`;
+function keyOf(n: number): string {
+  return `k${String(n).padStart(keyDigits, '0')}`;
+}
+
+/** Unix time in ms with sub-ms precision, comparable between processes of one machine. */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+interface OneRequest {
+  method: 'GET' | 'PUT' | 'POST';
+  path: string;
+  body?: Buffer | string;
+  headers?: Record<string, string>;
+}
+
+const jsonHeaders = { 'content-type': 'application/json' };
+
+/** The request of one operation on key number `n`, in the spec's protocol. */
+export function requestOf(protocol: LoadProtocol, mode: LoadMode, n: number, value: Buffer): OneRequest {
+  const write = mode === 'write' || mode === 'fill' || mode === 'failover';
+  if (protocol === 'v1') {
+    if (write) return { method: 'PUT', path: `/v1/kv/${keyOf(n)}`, body: value };
+    return { method: 'GET', path: `/v1/kv/${keyOf(n)}${mode === 'read-serializable' ? '?consistency=serializable' : ''}` };
+  }
+  const key = Buffer.from(keyOf(n)).toString('base64');
+  if (write) return { method: 'POST', path: '/v3/kv/put', body: `{"key":"${key}","value":"${value.toString('base64')}"}`, headers: jsonHeaders };
+  const serializable = mode === 'read-serializable' ? ',"serializable":true' : '';
+  return { method: 'POST', path: '/v3/kv/range', body: `{"key":"${key}"${serializable}}`, headers: jsonHeaders };
+}
+
+/** The Raft term a reply was answered in; 0 when it does not say. */
+function termOf(protocol: LoadProtocol, headers: Record<string, string | string[] | undefined>, body: string): number {
+  if (protocol === 'v1') return Number(headers['x-keel-term'] ?? 0);
+  const reply = JSON.parse(body) as { header?: { raft_term?: string } };
+  return Number(reply.header?.raft_term ?? 0);
 }
 
 /** Nearest-rank percentile of an ascending array. */
@@ -74,72 +143,163 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
-export async function runLoad(spec: LoadSpec, onMeasuring: () => void = () => {}): Promise<LoadResult> {
-  if (spec.keyspace >= 10 ** keyDigits) throw new Error(`keyspace ${spec.keyspace} does not fit ${keyDigits} digits`);
-  const pool = new Pool(spec.url, {
-    connections: spec.concurrency,
-    pipelining: 1,
-    keepAliveTimeout: 30_000,
-    connectTimeout: 5_000,
-    headersTimeout: spec.timeoutMs,
-    bodyTimeout: spec.timeoutMs,
+export interface LoadHooks {
+  /** Called when the measured window opens. */
+  onMeasuring?: () => void;
+  /** Called when the measured window closes (requests still in flight then are not counted). */
+  onMeasured?: () => void;
+  /** `failover`: resolves when the writer should stop (the window closes then). */
+  stop?: Promise<void>;
+}
+
+/** One keep-alive pool per URL, sized for the clients that start there. */
+function poolsOf(spec: LoadSpec, urls: string[]): Pool[] {
+  return urls.map((url, u) => {
+    const clients = Math.max(1, Math.ceil((spec.concurrency - u) / urls.length));
+    // A failover client may move to any member, so every pool has room for all of them.
+    const failover = spec.mode === 'failover';
+    const connections = failover ? spec.concurrency : clients;
+    // undici checks these timeouts on a coarse clock (about 500 ms steps); the failover writer
+    // times each request out itself, to the millisecond, and keeps these only as a backstop.
+    const timeoutMs = failover ? spec.timeoutMs + 5_000 : spec.timeoutMs;
+    return new Pool(url, {
+      connections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connectTimeout: Math.min(5_000, timeoutMs),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
   });
+}
+
+/**
+ * When the measured window is open. It opens once the warm-up has lasted warmupMs and every
+ * client has had an answer, so that a point whose requests are slow (large values, many clients)
+ * is measured in its steady state, not while the first requests are still on their way; at
+ * warmupMaxMs it opens regardless. fill and failover measure from the start; failover's window
+ * closes at `stop`.
+ */
+class MeasuredWindow {
+  start = Infinity;
+  end = Infinity;
+  readonly #spec: LoadSpec;
+  readonly #hooks: LoadHooks;
+  readonly #timers: NodeJS.Timeout[] = [];
+  #unanswered: number;
+  #warmedUp = false;
+  #closed = false;
+
+  constructor(spec: LoadSpec, hooks: LoadHooks) {
+    this.#spec = spec;
+    this.#hooks = hooks;
+    this.#unanswered = spec.concurrency;
+    void hooks.stop?.then(() => {
+      this.end = Math.min(this.end, performance.now());
+    });
+    if (spec.mode === 'fill' || spec.mode === 'failover') {
+      this.open();
+      return;
+    }
+    const warmed = (): void => {
+      this.#warmedUp = true;
+      if (this.#unanswered === 0) this.open();
+    };
+    this.#timers.push(setTimeout(warmed, spec.warmupMs));
+    this.#timers.push(setTimeout(() => this.open(), Math.max(spec.warmupMs, spec.warmupMaxMs ?? spec.warmupMs)));
+  }
+
+  open(): void {
+    if (this.start !== Infinity) return;
+    this.start = performance.now();
+    this.end = this.#spec.mode === 'fill' ? Infinity : this.start + this.#spec.durationMs;
+    this.#hooks.onMeasuring?.();
+    if (this.#spec.mode !== 'fill' && this.#spec.mode !== 'failover') this.#timers.push(setTimeout(() => this.close(), this.#spec.durationMs));
+  }
+
+  /** A client has had its first answer. */
+  answeredOnce(): void {
+    this.#unanswered--;
+    if (this.#warmedUp && this.#unanswered === 0) this.open();
+  }
+
+  close(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#hooks.onMeasured?.();
+  }
+}
+
+/** Sends one request; its failure (`http-503`, an error code) or null, and the term it was answered in (failover only). */
+async function send(pool: Pool, request: OneRequest, spec: LoadSpec, protocol: LoadProtocol): Promise<{ failure: string | null; term: number }> {
+  const failover = spec.mode === 'failover';
+  try {
+    const signal = failover ? AbortSignal.timeout(spec.timeoutMs) : undefined;
+    const res = await pool.request({ ...request, signal });
+    const ok = res.statusCode >= 200 && res.statusCode <= 299;
+    let term = 0;
+    if (failover) {
+      const body = await res.body.text();
+      if (ok) term = termOf(protocol, res.headers, body);
+    } else {
+      await res.body.dump();
+    }
+    return { failure: ok ? null : `http-${res.statusCode}`, term };
+  } catch (error) {
+    // undici's errors carry a string code; a timed-out signal's DOMException, a numeric one.
+    const code = (error as { code?: unknown }).code;
+    return { failure: typeof code === 'string' ? code : (error as Error).name, term: 0 };
+  }
+}
+
+export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<LoadResult> {
+  if (spec.keyspace >= 10 ** keyDigits) throw new Error(`keyspace ${spec.keyspace} does not fit ${keyDigits} digits`);
+  const protocol = spec.protocol ?? 'v1';
+  const urls = spec.urls ?? [spec.url];
+  const pools = poolsOf(spec, urls);
   const cpuStart = process.cpuUsage();
-  const samplesUs = new Uint32Array(spec.mode === 'fill' ? 0 : samplesMax);
+  const fill = spec.mode === 'fill';
+  const failover = spec.mode === 'failover';
+  const writes = spec.mode !== 'read-linearizable' && spec.mode !== 'read-serializable';
+  const samplesUs = new Uint32Array(fill ? 0 : samplesMax);
   let samples = 0;
   let latencySumUs = 0;
   const errors: Record<string, number> = {};
   let errorsTotal = 0;
   let warmupErrorsTotal = 0;
   let fillNext = 0;
-
-  const fill = spec.mode === 'fill';
-  const start = performance.now();
-  const measureStart = fill ? start : start + spec.warmupMs;
-  const measureEnd = fill ? Infinity : measureStart + spec.durationMs;
-  let measuring = false;
-  const openWindow = (): void => {
-    if (measuring) return;
-    measuring = true;
-    onMeasuring();
-  };
-  if (fill) openWindow();
-  const windowTimer = fill ? null : setTimeout(openWindow, spec.warmupMs);
-
-  const method = spec.mode === 'write' || fill ? 'PUT' : 'GET';
-  const query = spec.mode === 'read-serializable' ? '?consistency=serializable' : '';
+  const timeline: WriteTimeline = { atMs: [], term: [] };
+  const window = new MeasuredWindow(spec, hooks);
 
   const client = async (index: number): Promise<void> => {
     const next = prng(spec.seed * 1_000_003 + index + 1);
     const value = randomBytes(spec.valueBytes);
-    for (;;) {
-      let key: number;
-      if (fill) {
-        if (fillNext >= spec.keyspace) return;
-        key = fillNext++;
-      } else {
-        if (performance.now() >= measureEnd) return;
-        key = next() % spec.keyspace;
-      }
-      if (method === 'PUT') value.writeUInt32LE(next(), 0);
+    let at = index % urls.length;
+    for (let first = true; ; first = false) {
+      if (fill ? fillNext >= spec.keyspace : performance.now() >= window.end) return;
+      const key = fill ? fillNext++ : next() % spec.keyspace;
+      if (writes) value.writeUInt32LE(next(), 0);
       const t0 = performance.now();
-      let failure: string | null = null;
-      try {
-        const res = await pool.request({ method, path: keyPath(key) + query, body: method === 'PUT' ? value : undefined });
-        await res.body.dump();
-        if (res.statusCode < 200 || res.statusCode > 299) failure = `http-${res.statusCode}`;
-      } catch (error) {
-        failure = (error as { code?: string }).code ?? (error as Error).name;
-      }
+      const { failure, term } = await send(pools[at], requestOf(protocol, spec.mode, key, value), spec, protocol);
       const t1 = performance.now();
-      if (t1 < measureStart || t1 > measureEnd) {
-        if (failure !== null && t1 < measureStart) warmupErrorsTotal++;
+      if (first) window.answeredOnce();
+      if (failover && failure !== null) {
+        at = (at + 1) % urls.length;
+        await sleep(spec.retryDelayMs ?? 20);
+      }
+      if (t1 < window.start || t1 > window.end) {
+        if (failure !== null && t1 < window.start) warmupErrorsTotal++;
         continue;
       }
       if (failure !== null) {
         errors[failure] = (errors[failure] ?? 0) + 1;
         errorsTotal++;
         continue;
+      }
+      if (failover) {
+        timeline.atMs.push(performance.timeOrigin + t1);
+        timeline.term.push(term);
       }
       const us = Math.round((t1 - t0) * 1000);
       latencySumUs += us;
@@ -152,13 +312,13 @@ export async function runLoad(spec: LoadSpec, onMeasuring: () => void = () => {}
   };
 
   await Promise.all(Array.from({ length: spec.concurrency }, (_, i) => client(i)));
-  if (windowTimer !== null) clearTimeout(windowTimer);
-  const end = fill ? performance.now() : measureEnd;
-  await pool.close();
+  window.close();
+  const end = fill ? performance.now() : window.end;
+  await Promise.all(pools.map((pool) => pool.close()));
   const sorted = samplesUs.subarray(0, fill ? 0 : samples).sort();
   const ms = (us: number): number => Math.round(us) / 1000;
   const cpu = process.cpuUsage(cpuStart);
-  const seconds = (end - measureStart) / 1000;
+  const seconds = (end - window.start) / 1000;
   return {
     event: 'result',
     mode: spec.mode,
@@ -177,11 +337,30 @@ export async function runLoad(spec: LoadSpec, onMeasuring: () => void = () => {}
     errorsTotal,
     warmupErrorsTotal,
     clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    ...(failover ? { timeline } : {}),
   };
+}
+
+/** Resolves at the first line `stop` on stdin, or when stdin closes. */
+function stopFromStdin(): Promise<void> {
+  return new Promise((resolve) => {
+    const lines = createInterface({ input: process.stdin });
+    lines.on('line', (line) => {
+      if (line.trim() !== 'stop') return;
+      lines.close();
+      resolve();
+    });
+    lines.on('close', () => resolve());
+  });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
-  const result = await runLoad(spec, () => process.stdout.write(JSON.stringify({ event: 'measuring' }) + '\n'));
-  process.stdout.write(JSON.stringify(result) + '\n');
+  const stop = spec.mode === 'failover' ? stopFromStdin() : undefined;
+  const onMeasuring = (): void => void process.stdout.write(JSON.stringify({ event: 'measuring' }) + '\n');
+  const onMeasured = (): void => void process.stdout.write(JSON.stringify({ event: 'measured' }) + '\n');
+  const result = await runLoad(spec, { onMeasuring, onMeasured, stop });
+  // Exit once the result is out (a long timeline fills the pipe's buffer several times): stdin
+  // may still be open, since the runner keeps the pipe.
+  process.stdout.write(JSON.stringify(result) + '\n', () => process.exit(0));
 }

@@ -2,9 +2,9 @@
 // (`keel up`). Each subcommand returns an exit code; nothing here calls process.exit from
 // deep inside, so a command can be run from a test in-process too.
 //
-// Layering exception: control-plane/ does not import lab/ anywhere else; the CLI does, because
-// `keel lab ...` is how people run the lab (DESIGN.md: "nothing imports lab/ but tests, bench
-// and the CLI"). test/imports.test.ts allows exactly this file.
+// Layering exception: control-plane/ does not import lab/ or bench/ anywhere else; the CLI does,
+// because `keel lab ...` and `keel bench ...` are how people run them (DESIGN.md: "nothing
+// imports lab/ but tests, bench and the CLI"). test/imports.test.ts allows exactly this file.
 import { runCheckCommand } from '../lab/lincheck/cli.ts';
 import { runSimCommand } from '../lab/sim/cli.ts';
 import { kvUsage, runKvCommand } from './kv.ts';
@@ -62,6 +62,21 @@ const commands: Record<string, Command> = {
       '`npm run sim -- ...` is the same as `keel lab sim ...`.',
     ].join('\n'),
     run: runLab,
+  },
+  bench: {
+    summary: 'run the benchmarks (raft-core, kv, compare: keel against etcd); what `npm run bench` runs',
+    usage: 'keel bench [suite ...] [--quick] [--no-fsync]',
+    help: [
+      'Runs benchmark suites and writes their results to bench/results/ (see bench/README.md):',
+      '  raft-core  the Raft core alone, in memory',
+      '  kv         three real masters under load',
+      '  compare    keel against etcd 3.4 side by side, failover included',
+      '',
+      'Run `keel bench --help` for the suites\' own descriptions and flags. `npm run bench -- ...`',
+      'is the same as `keel bench ...`.',
+    ].join('\n'),
+    // Loaded only when asked for, so that a master never loads the benchmarks.
+    run: async (args) => (await import('../bench/index.ts')).runBench(args),
   },
   help: {
     summary: 'show help for keel or for one command',
@@ -126,8 +141,8 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? exitUsage : 0;
   }
   if (!Object.hasOwn(commands, name)) return usageError(`unknown command: ${name}`);
-  // `keel lab --help` and `keel kv ... --help` are handled by those commands; the others answer --help here.
-  if (name !== 'lab' && name !== 'kv' && (args.includes('--help') || args.includes('-h'))) {
+  // `keel lab --help`, `keel kv ... --help` and `keel bench --help` are handled by those commands; the others answer --help here.
+  if (name !== 'lab' && name !== 'kv' && name !== 'bench' && (args.includes('--help') || args.includes('-h'))) {
     printCommandHelp(name);
     return 0;
   }

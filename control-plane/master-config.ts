@@ -17,7 +17,7 @@ const overridable: Record<string, keyof MasterConfig> = {
 };
 
 export const masterUsage = `usage: keel master --config FILE [--id N] [--data-dir DIR] [--peer-address HOST:PORT]
-                   [--api-address HOST:PORT] [--cluster-id ID] [--secret S]
+                   [--api-address HOST:PORT] [--cluster-id ID] [--secret S] [--unsafe-no-fsync]
 
 Starts one master from a JSON config (what \`keel up\` writes to DIR/m1.json):
   {
@@ -27,12 +27,20 @@ Starts one master from a JSON config (what \`keel up\` writes to DIR/m1.json):
   }
 Optional: "dialAddresses": {"2": "HOST:PORT", ...} dials a peer there instead of at its
 peerAddress (a proxy in between). A flag overrides the config field of the same name.
-SIGTERM: a leader hands leadership over first, then the master flushes and exits 0.`;
+--unsafe-no-fsync (config field "unsafeNoFsync": true, default false) writes the Raft log
+without waiting for the disk: for benchmarks only, NOT durable (a machine crash may lose
+acknowledged writes). SIGTERM: a leader hands leadership over first, then the master flushes
+and exits 0.`;
 
 export function loadMasterConfig(argv: string[]): MasterConfig {
   const flags = new Map<string, string>();
+  let unsafeNoFsync = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
+    if (flag === '--unsafe-no-fsync') {
+      unsafeNoFsync = true;
+      continue;
+    }
     if (flag !== '--config' && !(flag in overridable)) throw new ConfigError(`unknown flag ${flag}\n\n${masterUsage}`);
     const value = argv[++i];
     if (value === undefined) throw new ConfigError(`${flag} needs a value`);
@@ -50,6 +58,7 @@ export function loadMasterConfig(argv: string[]): MasterConfig {
     const value = flags.get(flag);
     if (value !== undefined) raw[field] = field === 'id' ? Number(value) : value;
   }
+  if (unsafeNoFsync) raw.unsafeNoFsync = true;
   return validate(raw, file);
 }
 
@@ -83,6 +92,7 @@ function validate(raw: Record<string, unknown>, file: string): MasterConfig {
     fail('"snapshotChunkBytes" must be an integer in [1024, 16777216]');
   }
   if (raw.dialAddresses !== undefined) checkDialAddresses(raw.dialAddresses, raw.id as number, ids, fail);
+  if (raw.unsafeNoFsync !== undefined && typeof raw.unsafeNoFsync !== 'boolean') fail('"unsafeNoFsync" must be true or false');
   return raw as unknown as MasterConfig;
 }
 

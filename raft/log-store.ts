@@ -26,6 +26,11 @@ export interface LogStoreOptions {
   db: Level<Uint8Array, Uint8Array>;
   /** Test hook: added delay in ms before every sync write (the lab's "slow disk"). Default 0. */
   syncDelayMs?: number;
+  /**
+   * Whether the log's writes wait for the disk (LevelDB's `sync`). Default true. false is the
+   * benchmarks' NO FSYNC mode (`unsafeNoFsync`): a machine crash may lose acknowledged writes.
+   */
+  sync?: boolean;
 }
 
 export interface RecoveredLog {
@@ -68,6 +73,7 @@ export class LogStore {
   readonly #dir: string;
   readonly #db: Level<Uint8Array, Uint8Array>;
   #syncDelayMs: number;
+  readonly #sync: boolean;
   #loaded = false;
   #queue: Promise<void> = Promise.resolve();
   /** The first write error; after it the on-disk state is unknown and every write is refused. */
@@ -83,6 +89,7 @@ export class LogStore {
     this.#dir = options.dir;
     this.#db = options.db;
     this.#syncDelayMs = options.syncDelayMs ?? 0;
+    this.#sync = options.sync ?? true;
     assert(this.#syncDelayMs >= 0, `syncDelayMs ${this.#syncDelayMs} is negative`);
   }
 
@@ -237,11 +244,11 @@ export class LogStore {
     }
   }
 
-  /** One atomic batch with { sync: true }, after the test hook's delay. */
+  /** One atomic batch with { sync: true } (false only in the NO FSYNC mode), after the test hook's delay. */
   async #syncWrite(batch: BatchOp[]): Promise<void> {
     if (this.#syncDelayMs > 0) await sleep(this.#syncDelayMs);
     try {
-      await this.#db.batch(batch, { sync: true });
+      await this.#db.batch(batch, { sync: this.#sync });
     } catch (cause) {
       throw this.#failed(cause);
     }

@@ -45,6 +45,11 @@ export interface MasterConfig {
    * a proxy in between (the lab's fault-injecting one). Default: none, every peer at its own.
    */
   dialAddresses?: Record<string, string>;
+  /**
+   * Writes the Raft log without waiting for the disk (benchmarks only: NO FSYNC, not durable; a
+   * machine crash may lose acknowledged writes). Default false.
+   */
+  unsafeNoFsync?: boolean;
 }
 
 /** `host:port` as its parts; null when it is not one (a port above 65535 included). */
@@ -99,7 +104,9 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
   await db.open({ writeBufferSize: levelWriteBufferBytes, cacheSize: levelCacheBytes });
   const registry = new Registry();
   const metrics = masterMetrics(registry);
-  const logStore = new LogStore({ dir: config.dataDir, db, syncDelayMs: Number(process.env.KEEL_TEST_SYNC_DELAY_MS ?? 0) });
+  const sync = config.unsafeNoFsync !== true;
+  if (!sync) log(config, 'unsafeNoFsync: the Raft log is written WITHOUT fsync (NO FSYNC — not durable)');
+  const logStore = new LogStore({ dir: config.dataDir, db, syncDelayMs: Number(process.env.KEEL_TEST_SYNC_DELAY_MS ?? 0), sync });
   const unwatchSyncDelay = syncDelayHook(config, logStore);
   const store = new MvccStore(db, { afterInstallBatch: installCrashHook(config) });
   await store.open();

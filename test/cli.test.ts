@@ -22,13 +22,26 @@ t.test('keel --help lists the commands', async (t) => {
   const run = keel('--help');
   t.equal(run.status, 0);
   t.match(run.stdout, /Usage: keel <command>/);
-  for (const command of ['up', 'master', 'status', 'lab', 'help']) t.match(run.stdout, new RegExp(`^  ${command}\\b`, 'm'));
+  for (const command of ['up', 'master', 'status', 'lab', 'bench', 'help']) t.match(run.stdout, new RegExp(`^  ${command}\\b`, 'm'));
 });
 
 t.test('keel help <command> shows that command', async (t) => {
   const run = keel('help', 'lab');
   t.equal(run.status, 0);
   t.match(run.stdout, /Usage: keel lab sim/);
+});
+
+t.test('keel bench lists the suites; an unknown suite or --no-fsync where it does not apply is a usage error', async (t) => {
+  const help = keel('bench', '--help');
+  t.equal(help.status, 0);
+  t.match(help.stdout, /keel bench \[suite \.\.\.\] \[--quick\] \[--no-fsync\]/);
+  for (const suite of ['raft-core', 'kv', 'compare']) t.match(help.stdout, new RegExp(`^  ${suite}\\b`, 'm'));
+  const unknown = keel('bench', 'nope');
+  t.equal(unknown.status, 2);
+  t.match(unknown.stderr, /unknown suite nope/);
+  const noFsync = keel('bench', 'kv', '--no-fsync');
+  t.equal(noFsync.status, 2);
+  t.match(noFsync.stderr, /--no-fsync applies to compare only/);
 });
 
 t.test('an unknown command is a usage error (exit 2)', async (t) => {

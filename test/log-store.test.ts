@@ -251,3 +251,25 @@ t.test('writes issued without awaiting run in call order', async (t) => {
   const { recovered } = await reopen(t, dir, db);
   t.same(recovered, { hardState: hard(1, 1, 3), snapshot: meta(2, 1), entries: range(3, 5, 1) });
 });
+
+t.test('the sync option reaches every batch: true by default, false in the NO FSYNC mode', async (t) => {
+  for (const sync of [undefined, true, false]) {
+    const dir = await tempDir(t);
+    const db = await openDb(t, dir);
+    const seen: unknown[] = [];
+    const batch = db.batch.bind(db) as (ops: unknown, options: unknown) => Promise<void>;
+    // A spy on the one LevelDB call the log writes through; it still writes.
+    (db as unknown as { batch: typeof batch }).batch = (ops, options) => {
+      seen.push((options as { sync?: boolean }).sync);
+      return batch(ops, options);
+    };
+    const store = new LogStore({ dir, db, ...(sync === undefined ? {} : { sync }) });
+    await store.load();
+    await store.save({ hardState: hard(1, 1, 0), entries: range(1, 3, 1), snapshot: null });
+    await store.compact(meta(2, 1));
+    const expected = sync ?? true;
+    t.same(seen, [expected, expected], `sync: ${String(sync)} writes both batches with sync ${expected}`);
+    const { recovered } = await reopen(t, dir, db);
+    t.same(recovered.entries, range(3, 3, 1), 'what was written reads back');
+  }
+});
