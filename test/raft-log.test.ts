@@ -62,6 +62,9 @@ type Op =
   | { kind: 'stable' }
   | { kind: 'commit'; index: number };
 
+/** A previous term that no entry has (terms grow along the model's log, so 9 could be real). */
+const mismatch = -1;
+
 t.test('property: RaftLog agrees with a plain array model', async (t) => {
   const op: fc.Arbitrary<Op> = fc.oneof(
     fc.record({ kind: fc.constant('append' as const), prev: fc.nat(12), prevTermFromModel: fc.boolean(), terms: fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 5 }) }),
@@ -83,12 +86,12 @@ t.test('property: RaftLog agrees with a plain array model', async (t) => {
           log.commitTo(index);
           committed = Math.max(committed, index);
         } else {
-          const prevTerm = o.prevTermFromModel && o.prev <= model.length ? (o.prev === 0 ? 0 : model[o.prev - 1]) : 9;
+          const prevTerm = o.prevTermFromModel && o.prev <= model.length ? (o.prev === 0 ? 0 : model[o.prev - 1]) : mismatch;
           // Terms must not decrease along a log, and new terms never rewrite committed entries.
-          const base = Math.max(prevTerm === 9 ? 0 : prevTerm, ...model.slice(0, committed), 0);
+          const base = Math.max(prevTerm === mismatch ? 0 : prevTerm, ...model.slice(0, committed), 0);
           const terms = o.terms.map((x) => base + x);
           for (let i = 1; i < terms.length; i++) terms[i] = Math.max(terms[i], terms[i - 1]);
-          const matches = prevTerm !== 9 && o.prev <= model.length && (o.prev === 0 ? prevTerm === 0 : model[o.prev - 1] === prevTerm);
+          const matches = prevTerm !== mismatch && o.prev <= model.length && (o.prev === 0 ? prevTerm === 0 : model[o.prev - 1] === prevTerm);
           const entries = terms.map((term, i) => entry(o.prev + 1 + i, term));
           const conflictsCommitted = matches && entries.some((e) => e.index <= committed && model[e.index - 1] !== e.term);
           if (conflictsCommitted) continue; // a real leader never sends this
