@@ -36,6 +36,12 @@ export interface WorkloadOptions {
   requestTimeoutMs?: number;
   /** Pause between two operations of one client, ms. Default 10. */
   thinkMs?: number;
+  /**
+   * Pause after an operation that failed or got no answer, instead of thinkMs, ms: a master
+   * that is down refuses connections at once, and its clients need not record hundreds of
+   * refusals a second. Default 100.
+   */
+  errorPauseMs?: number;
 }
 
 export interface WorkloadStats {
@@ -120,6 +126,7 @@ export class Workload {
     const { urls, history } = this.#options;
     const timeoutMs = this.#options.requestTimeoutMs ?? 5_000;
     const thinkMs = this.#options.thinkMs ?? 10;
+    const errorPauseMs = this.#options.errorPauseMs ?? 100;
     const member = this.#options.members?.[index % urls.length] ?? (index % urls.length) + 1;
     const http = new Client(urls[index % urls.length], { pipelining: 1, connectTimeout: Math.min(connectTimeoutMs, timeoutMs), headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     const seen = new Map<string, string | null>();
@@ -139,7 +146,8 @@ export class Workload {
           processId += this.#clients;
           seen.delete(planned.input.key); // what the key holds now is unknown
         }
-        if (thinkMs > 0) await new Promise((resolve) => setTimeout(resolve, thinkMs));
+        const pauseMs = done.type === 'ok' ? thinkMs : errorPauseMs;
+        if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
     } finally {
       await http.destroy();
