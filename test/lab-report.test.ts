@@ -5,9 +5,7 @@
 import t from 'tap';
 import { check, keelModel, loadHistory, type History, type KeelInput, type KeelOutput } from '../lab/lincheck/index.ts';
 import type { HistoryOp, NemesisEvent } from '../lab/nemesis/index.ts';
-import { parseDuration, parseKinds, progressLine, replayCommand, runHelp } from '../lab/run/cli.ts';
-import { renderReport, type ReportInput } from '../lab/run/report.ts';
-import { lanesOf, timelineOf } from '../lab/run/timeline.ts';
+import { lanesOf, parseDuration, parseKinds, progressLine, renderReport, replayCommand, runHelp, timelineOf, type ReportInput } from '../lab/run/index.ts';
 
 const key = 'register';
 const op = (process: number, call: number, ret: number | null, rest: Partial<HistoryOp>): HistoryOp =>
