@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessCluster, testBasePort, waitFor } from '../lab/cluster/process-cluster.ts';
 import { check, keelModel, loadHistory, type CheckResult, type History, type KeelInput, type KeelOutput } from '../lab/lincheck/index.ts';
-import { HistoryWriter, readHistory, Workload, type HistoryOp } from '../lab/nemesis/index.ts';
+import { EventLog, HistoryWriter, readEvents, readHistory, StatusObserver, Workload, type HistoryOp } from '../lab/nemesis/index.ts';
+import { renderReport } from '../lab/run/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'keel-unsafe-reads-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,6 +26,8 @@ interface Outcome {
   isolatedFrom: number;
   isolatedTo: number;
   log: string;
+  /** report.html of the run, as `keel lab run` would write it. */
+  report: string;
 }
 
 async function isolatedFollowerRun(name: string, offset: number, unsafe: boolean): Promise<Outcome> {
@@ -35,21 +38,31 @@ async function isolatedFollowerRun(name: string, offset: number, unsafe: boolean
     const follower = [1, 2, 3].find((id) => id !== leader)!;
     const file = join(dir, `${name}.jsonl`);
     const history = new HistoryWriter(file);
+    const events = new EventLog(join(dir, `${name}-events.jsonl`), history.originMs);
+    const observer = new StatusObserver(new Map(cluster.configs.map((c) => [c.id, cluster.url(c.id)])), events);
+    observer.start();
     // Clients 0 and 2 read and write through the follower, 1 and 3 through the leader.
     const workload = new Workload({ urls: [cluster.url(follower), cluster.url(leader)], members: [follower, leader], kind: 'register', seed: 11, history, clients: 4, requestTimeoutMs: 2_000, thinkMs: 5 });
     workload.start();
     const okThrough = (member: number, after: number) => async (): Promise<true | undefined> => (readHistory(file).some((op) => op.member === member && op.type === 'ok' && op.call > after) ? true : undefined);
     await waitFor('operations through the follower and the leader', async () => ((await okThrough(follower, 0)()) && (await okThrough(leader, 0)()) ? true : undefined));
+    const fault = { kind: 'partition', shape: 'isolate', node: follower } as const;
     const isolatedFrom = history.now();
     cluster.proxy!.isolate(follower);
+    events.append({ type: 'fault-start', id: 0, fault, members: [follower] });
     await new Promise((resolve) => setTimeout(resolve, isolatedMs));
     cluster.proxy!.healAll();
+    events.append({ type: 'fault-end', id: 0, fault, members: [follower] });
     const isolatedTo = history.now();
     await waitFor(`member ${follower} to answer again`, okThrough(follower, isolatedTo + 500));
     await workload.stop();
+    await observer.stop();
     const loaded = loadHistory(readFileSync(file, 'utf8'));
     const result = check(keelModel, loaded.history as History<KeelInput, KeelOutput>, { timeoutMs: 30_000 });
-    return { result, ops: readHistory(file), follower, isolatedFrom, isolatedTo, log: cluster.log(follower) };
+    const ops = readHistory(file);
+    const run = { seed: 11, kinds: ['partition' as const], durationMs: isolatedTo, clients: 4, workload: 'register' as const, command: `the ${name} run of test/lab-unsafe-reads.test.ts`, startedAt: new Date().toISOString(), checkTimeoutMs: 30_000 };
+    const report = renderReport({ run, ops, events: readEvents(events.file), check: result, error: null, files: [] });
+    return { result, ops, follower, isolatedFrom, isolatedTo, log: cluster.log(follower), report };
   } finally {
     await cluster.destroy();
   }
@@ -69,6 +82,9 @@ t.test('follower reads without ReadIndex go stale under a partition, and the che
   t.equal(o.result.verdict, 'not-linearizable', 'the checker catches the stale reads');
   const violation = o.result.violation!;
   t.equal(violation.culprit.input.op, 'get', `the operation that cannot be placed is a read: ${keelModel.describeOperation(violation.culprit.input, violation.culprit.output)}`);
+  t.match(o.report, /class="verdict bad">NOT linearizable</, 'the report says so');
+  t.match(o.report, /<p class="explain">A stale read: /, 'and explains it');
+  t.match(o.report, new RegExp(`partition: isolate m${o.follower}<`), 'the partition is on the timeline');
 });
 
 t.test('the same run with ReadIndex is linearizable', async (t) => {
