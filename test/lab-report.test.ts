@@ -5,7 +5,7 @@
 import t from 'tap';
 import { check, keelModel, loadHistory, type History, type KeelInput, type KeelOutput } from '../lab/lincheck/index.ts';
 import type { HistoryOp, NemesisEvent } from '../lab/nemesis/index.ts';
-import { lanesOf, parseDuration, parseKinds, progressLine, renderReport, replayCommand, runHelp, timelineOf, type ReportInput } from '../lab/run/index.ts';
+import { lanesOf, parseDuration, parseKinds, progressLine, renderReport, replayCommand, runHelp, runLabRunCommand, timelineOf, type ReportInput } from '../lab/run/index.ts';
 
 const key = 'register';
 const op = (process: number, call: number, ret: number | null, rest: Partial<HistoryOp>): HistoryOp =>
@@ -154,6 +154,21 @@ t.test('keel lab run: options, replay command, progress line', async (t) => {
   t.equal(replayCommand({ kinds: ['kill'], durationMs: 1500, clients: 2, workload: 'multi-key' }, 9), 'npx keel lab run --nemesis kill --duration 1500ms --clients 2 --workload multi-key --seed 9');
   const line = progressLine({ phase: 'running', elapsedMs: 12_345, durationMs: 30_000, stats: { operations: 120, ok: 100, fail: 15, info: 5 }, fault: 'kill: kill m2 (leader)', leader: 3, term: 4 });
   t.equal(line, '[12.3/30 s] ops 120 (ok 100, fail 15, info 5) | fault: kill: kill m2 (leader) | leader m3 term 4');
+  t.equal(await quietly(() => runLabRunCommand(['--nemesis', 'flood'])), 2, 'bad usage: exit 2');
+  t.equal(await quietly(() => runLabRunCommand(['--clients', '0'])), 2);
+  t.equal(await quietly(() => runLabRunCommand(['--help'])), 0);
   t.match(runHelp, /--nemesis K,K/);
   t.match(runHelp, /exit code: 0 linearizable, 1 not linearizable, 2 unknown/);
 });
+
+/** Runs a command with console.log and console.error silenced. */
+async function quietly<T>(run: () => Promise<T>): Promise<T> {
+  const { log, error } = console;
+  console.log = () => {};
+  console.error = () => {};
+  try {
+    return await run();
+  } finally {
+    Object.assign(console, { log, error });
+  }
+}
