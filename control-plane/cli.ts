@@ -6,6 +6,7 @@
 // because `keel lab ...` and `keel bench ...` are how people run them (DESIGN.md: "nothing
 // imports lab/ but tests, bench and the CLI"). test/imports.test.ts allows exactly this file.
 import { runCheckCommand } from '../lab/lincheck/cli.ts';
+import { runLabRunCommand } from '../lab/run/cli.ts';
 import { runSimCommand } from '../lab/sim/cli.ts';
 import { kvUsage, runKvCommand } from './kv.ts';
 import { runMasterCommand } from './master.ts';
@@ -49,16 +50,19 @@ const commands: Record<string, Command> = {
     run: runKvCommand,
   },
   lab: {
-    summary: 'the failure-mode lab (deterministic simulator, linearizability checker)',
-    usage: 'keel lab sim [--seed N] [--steps M] [...] | keel lab check FILE [--model M] [--format F] [--timeout S]',
+    summary: 'the failure-mode lab (deterministic simulator, faults against real masters, linearizability checker)',
+    usage: 'keel lab sim [--seed N] [--steps M] [...] | keel lab run [--nemesis K,K] [--duration D] [--seed N] [...] | keel lab check FILE [--model M] [--format F] [--timeout S]',
     help: [
       'Subcommands:',
       '  sim    run the seeded cluster simulator; the same seed replays the exact run, and the',
       '         trace ends with `violations: K` (safety violations found by its checks).',
+      '  run    start three real masters, inject a seeded schedule of faults while clients',
+      '         record a history, check it for linearizability and write an HTML report;',
+      '         exit 0 linearizable, 1 not, 2 unknown or error.',
       '  check  check a history of operations for linearizability (Jepsen, Porcupine or keel',
       '         JSON lines); exit 0 linearizable, 1 not, 2 unknown or unreadable.',
       '',
-      'Run `keel lab sim --help` or `keel lab check --help` for their own options.',
+      'Run `keel lab sim --help`, `keel lab run --help` or `keel lab check --help` for their own options.',
       '`npm run sim -- ...` is the same as `keel lab sim ...`.',
     ].join('\n'),
     run: runLab,
@@ -93,8 +97,9 @@ async function runLab(args: string[]): Promise<number> {
     return sub === undefined ? exitUsage : 0;
   }
   if (sub === 'sim') return runSimCommand(rest);
+  if (sub === 'run') return runLabRunCommand(rest);
   if (sub === 'check') return runCheckCommand(rest);
-  return usageError(`unknown lab command: ${sub} (known: sim, check)`);
+  return usageError(`unknown lab command: ${sub} (known: sim, run, check)`);
 }
 
 function runHelp(args: string[]): number {

@@ -168,7 +168,7 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
   const apiUrls = new Map<NodeId, string>(config.members.map((m) => [m.id, `http://${m.apiAddress}`]));
   const tickMs = config.tickMs ?? 100;
   const electionTimeoutMs = 2 * (config.electionTicks ?? 10) * tickMs;
-  const ctxOptions = { config, node, store, leaderWaitMs: 3000, requestTimeoutMs: 5000, version: keelVersion, dbSize: () => dataBytes(config.dataDir) };
+  const ctxOptions = { config, node, store, leaderWaitMs: 3000, requestTimeoutMs: 5000, version: keelVersion, dbSize: () => dataBytes(config.dataDir), unsafeFollowerReads: unsafeFollowerReadsHook(config) };
   const leases = new LeaderLeaseClock({
     leases: () => store.leases(),
     isLeader: () => started.leader === config.id,
@@ -231,6 +231,18 @@ function installCrashHook(config: MasterConfig): ((batches: number) => void) | u
     log(config, `test hook: killed in the middle of a snapshot install, after ${batches} batch(es)`);
     process.kill(process.pid, 'SIGKILL');
   };
+}
+
+/**
+ * Test hook, deliberately broken (the lab's stale-read test): with
+ * KEEL_TEST_UNSAFE_FOLLOWER_READS=1 a follower serves linearizable reads from its own state
+ * without ReadIndex (store/store-context.ts), so a follower cut off from the leader answers
+ * stale values. Read once, at start; said loudly in the log when on.
+ */
+function unsafeFollowerReadsHook(config: MasterConfig): boolean {
+  if (process.env.KEEL_TEST_UNSAFE_FOLLOWER_READS !== '1') return false;
+  log(config, 'test hook: KEEL_TEST_UNSAFE_FOLLOWER_READS=1: UNSAFE: as a follower this master serves linearizable reads from its own state WITHOUT ReadIndex; they can be stale; never run a real cluster like this');
+  return true;
 }
 
 /** How often the slow-disk test hook looks at its file, ms. */

@@ -20,6 +20,13 @@ export interface ContextOptions {
   /** Bytes on disk of the data directory, approximately. */
   dbSize: () => Promise<number>;
   version: string;
+  /**
+   * Test hook, deliberately broken (store/server.ts, KEEL_TEST_UNSAFE_FOLLOWER_READS): a member
+   * that is not the leader serves linearizable reads from its own state, with no ReadIndex and
+   * no leader, so they can be stale. The lab's tests use it to show the linearizability checker
+   * catching stale reads. Default false.
+   */
+  unsafeFollowerReads?: boolean;
 }
 
 /** A stable 64-bit number for the configured cluster id string (etcd reports cluster ids as uint64). */
@@ -39,6 +46,7 @@ export function storeContext(options: ContextOptions): StoreContext {
     propose: (envelope: Envelope) => node.propose(encodeEnvelope(envelope), options.requestTimeoutMs) as Promise<CommandResult | CommandError>,
     readBarrier: async (consistency) => {
       if (consistency === 'serializable') return;
+      if (options.unsafeFollowerReads === true && node.leader !== config.id) return;
       await awaitLeader();
       await node.readIndex(options.requestTimeoutMs);
     },

@@ -70,5 +70,5 @@ t.test('a 10 s run of partitions, kills and pauses ends healed, every member cau
 
   const ops = readHistory(history.file); // throws on a malformed line
   t.equal(ops.length, stats.operations);
-  t.ok(ops.some((op) => op.outcome === 'ok'), 'operations succeeded around the faults');
+  t.ok(ops.some((op) => op.type === 'ok'), 'operations succeeded around the faults');
 });

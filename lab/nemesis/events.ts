@@ -32,10 +32,13 @@ export type EventBody = NemesisEvent extends infer E ? (E extends NemesisEvent ?
 export class EventLog {
   readonly file: string;
   readonly originMs: number;
+  readonly #onEvent: ((event: NemesisEvent) => void) | undefined;
 
-  constructor(file: string, originMs = performance.now()) {
+  /** `onEvent` is told of every event as it is written (a progress line follows the run with it). */
+  constructor(file: string, originMs = performance.now(), onEvent?: (event: NemesisEvent) => void) {
     this.file = file;
     this.originMs = originMs;
+    this.#onEvent = onEvent;
     writeFileSync(file, '');
   }
 
@@ -46,7 +49,9 @@ export class EventLog {
 
   append(event: EventBody): void {
     const { type, ...fields } = event;
-    appendFileSync(this.file, `${JSON.stringify({ type, at: this.now(), ...fields })}\n`);
+    const stamped = { type, at: this.now(), ...fields } as NemesisEvent;
+    appendFileSync(this.file, `${JSON.stringify(stamped)}\n`);
+    this.#onEvent?.(stamped);
   }
 }
 

@@ -2,7 +2,7 @@
 
 export { PeerProxy, type LinkSpec, type ProxyOptions } from './proxy.ts';
 export { ProxyLink, type LinkAddress, type LinkStats } from './link.ts';
-export { HistoryWriter, historyLineProblem, readHistory, type CasInput, type HistoryOp, type OpName, type Outcome } from './history.ts';
+export { HistoryWriter, clientOf, historyLineProblem, parseHistory, readHistory, type HistoryOp, type OpInput, type OpName, type Outcome } from './history.ts';
 export { Workload, registerKey, unansweredOutcome, writeOutcome, type WorkloadKind, type WorkloadOptions, type WorkloadStats } from './workload.ts';
 export { EventLog, readEvents, type NemesisEvent } from './events.ts';
 export { StatusObserver, type MemberView } from './observer.ts';

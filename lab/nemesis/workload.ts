@@ -2,16 +2,20 @@
 // Each client sticks to one master (client c to urls[c % urls.length]) and has one operation
 // open at a time; a follower forwards writes to the leader and serves linearizable reads itself.
 //
-// - register: one key, reads, writes and compare-and-swaps in equal parts.
+// - register: one key, gets, puts and compare-and-swaps in equal parts.
 // - multi-key: `keys` keys, gets 40%, puts 30%, compare-and-swaps 20%, deletes 10%.
 //
-// A cas compares with the value its client last saw for the key (read, written or swapped in;
-// none seen: the key must not exist), so that swaps succeed often enough to matter. Every value
+// A cas compares with the value its client last saw for the key (read, written, swapped in, or
+// read by a failed swap; none seen: the key must not exist), so that swaps succeed often enough
+// to matter. It is the transaction the checker's keel model means by `cas` (casRequest). Every value
 // written is unique in the run ("client-n"). The choice of operations replays from the seed; the
 // values a cas compares with depend on what the run read.
 import { Client } from 'undici';
 import { assert, Prng } from '../../raft/core/index.ts';
-import type { CasInput, HistoryOp, HistoryWriter, OpName, Outcome } from './history.ts';
+import { txnFromWire, txnToWire } from '../../store/client/codec.ts';
+import { casOutput, casRequest } from '../lincheck/models/keel-client.ts';
+import type { KeelOutput } from '../lincheck/models/keel.ts';
+import type { HistoryWriter, OpInput, OpName, Outcome } from './history.ts';
 
 export type WorkloadKind = 'register' | 'multi-key';
 
@@ -32,6 +36,12 @@ export interface WorkloadOptions {
   requestTimeoutMs?: number;
   /** Pause between two operations of one client, ms. Default 10. */
   thinkMs?: number;
+  /**
+   * Pause after an operation that failed or got no answer, instead of thinkMs, ms: a master
+   * that is down refuses connections at once, and its clients need not record hundreds of
+   * refusals a second. Default 100.
+   */
+  errorPauseMs?: number;
 }
 
 export interface WorkloadStats {
@@ -69,13 +79,12 @@ export function unansweredOutcome(code: string): Outcome {
 
 interface Planned {
   op: OpName;
-  key: string;
-  input: string | CasInput | null;
+  input: OpInput;
 }
 
 interface Done {
-  outcome: Outcome;
-  output: HistoryOp['output'];
+  type: Outcome;
+  output?: KeelOutput;
   error?: string;
 }
 
@@ -108,10 +117,16 @@ export class Workload {
     return { ...this.#stats };
   }
 
+  /** Operations recorded so far, by outcome. */
+  stats(): WorkloadStats {
+    return { ...this.#stats };
+  }
+
   async #client(index: number, prng: Prng): Promise<void> {
     const { urls, history } = this.#options;
     const timeoutMs = this.#options.requestTimeoutMs ?? 5_000;
     const thinkMs = this.#options.thinkMs ?? 10;
+    const errorPauseMs = this.#options.errorPauseMs ?? 100;
     const member = this.#options.members?.[index % urls.length] ?? (index % urls.length) + 1;
     const http = new Client(urls[index % urls.length], { pipelining: 1, connectTimeout: Math.min(connectTimeoutMs, timeoutMs), headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     const seen = new Map<string, string | null>();
@@ -123,16 +138,16 @@ export class Workload {
         const planned = this.#plan(prng, seen, fresh);
         const call = history.now();
         const done = await execute(http, planned);
-        const returned = done.outcome === 'info' ? null : history.now();
-        const { op, key, input } = planned;
-        history.append({ process: processId, call, return: returned, op, key, input, output: done.output, outcome: done.outcome, error: done.error, member });
-        this.#count(done.outcome);
-        if (done.outcome === 'ok') remember(seen, planned, done.output);
-        if (done.outcome === 'info') {
+        const returned = done.type === 'info' ? null : history.now();
+        history.append({ process: processId, type: done.type, call, return: returned, op: planned.op, input: planned.input, ...(done.output ? { output: done.output } : {}), ...(done.error ? { error: done.error } : {}), member });
+        this.#count(done.type);
+        if (done.type === 'ok') remember(seen, planned, done.output!);
+        if (done.type === 'info') {
           processId += this.#clients;
-          seen.delete(planned.key); // what the key holds now is unknown
+          seen.delete(planned.input.key); // what the key holds now is unknown
         }
-        if (thinkMs > 0) await new Promise((resolve) => setTimeout(resolve, thinkMs));
+        const pauseMs = done.type === 'ok' ? thinkMs : errorPauseMs;
+        if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
     } finally {
       await http.destroy();
@@ -143,15 +158,15 @@ export class Workload {
     const draw = prng.float();
     if (this.#options.kind === 'register') {
       const key = registerKey;
-      if (draw < 1 / 3) return { op: 'read', key, input: null };
-      if (draw < 2 / 3) return { op: 'write', key, input: fresh() };
-      return { op: 'cas', key, input: { from: seen.get(key) ?? null, to: fresh() } };
+      if (draw < 1 / 3) return { op: 'get', input: { key } };
+      if (draw < 2 / 3) return { op: 'put', input: { key, value: fresh() } };
+      return { op: 'cas', input: { key, expected: seen.get(key) ?? null, value: fresh() } };
     }
     const key = `key-${prng.int(this.#options.keys ?? 5)}`;
-    if (draw < 0.4) return { op: 'get', key, input: null };
-    if (draw < 0.7) return { op: 'put', key, input: fresh() };
-    if (draw < 0.9) return { op: 'cas', key, input: { from: seen.get(key) ?? null, to: fresh() } };
-    return { op: 'delete', key, input: null };
+    if (draw < 0.4) return { op: 'get', input: { key } };
+    if (draw < 0.7) return { op: 'put', input: { key, value: fresh() } };
+    if (draw < 0.9) return { op: 'cas', input: { key, expected: seen.get(key) ?? null, value: fresh() } };
+    return { op: 'delete', input: { key } };
   }
 
   #count(outcome: Outcome): void {
@@ -161,79 +176,71 @@ export class Workload {
 }
 
 /** What the client knows the key holds after an ok operation. */
-function remember(seen: Map<string, string | null>, planned: Planned, output: HistoryOp['output']): void {
-  switch (planned.op) {
-    case 'read':
+function remember(seen: Map<string, string | null>, { op, input }: Planned, output: KeelOutput): void {
+  switch (op) {
     case 'get':
-      seen.set(planned.key, output as string | null);
+      seen.set(input.key, output.value ?? null);
       return;
-    case 'write':
     case 'put':
-      seen.set(planned.key, planned.input as string);
+      seen.set(input.key, (input as { value: string }).value);
       return;
     case 'delete':
-      seen.set(planned.key, null);
+      seen.set(input.key, null);
       return;
     case 'cas':
-      if (output === true) seen.set(planned.key, (planned.input as CasInput).to);
-      else seen.delete(planned.key); // it holds something else, not known what
+      if (output.succeeded === true) seen.set(input.key, (input as { value: string }).value);
+      else if (output.current !== undefined) seen.set(input.key, output.current);
+      else seen.delete(input.key);
   }
 }
 
 async function execute(http: Client, planned: Planned): Promise<Done> {
-  const isRead = planned.op === 'read' || planned.op === 'get';
+  const isRead = planned.op === 'get';
   try {
     const { status, body } = await send(http, planned);
-    if (status === 200) return { outcome: 'ok', output: okOutput(planned, body) };
+    if (status === 200) return { type: 'ok', output: okOutput(planned, body) };
     const code = errorCode(body);
-    if (isRead && status === 404 && code === 'KEEL_KEY_NOT_FOUND') return { outcome: 'ok', output: null };
-    return { outcome: isRead ? 'fail' : writeOutcome(status, code), output: null, error: code };
+    if (isRead && status === 404 && code === 'KEEL_KEY_NOT_FOUND') return { type: 'ok', output: { value: null } };
+    return { type: isRead ? 'fail' : writeOutcome(status, code), error: code };
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'UNKNOWN';
-    return { outcome: isRead ? 'fail' : unansweredOutcome(code), output: null, error: code };
+    return { type: isRead ? 'fail' : unansweredOutcome(code), error: code };
   }
 }
 
-async function send(http: Client, planned: Planned): Promise<{ status: number; body: Buffer }> {
-  const path = `/v1/kv/${encodeURIComponent(planned.key)}`;
+async function send(http: Client, { op, input }: Planned): Promise<{ status: number; body: Buffer }> {
+  const path = `/v1/kv/${encodeURIComponent(input.key)}`;
   let res;
-  switch (planned.op) {
-    case 'read':
+  switch (op) {
     case 'get':
       res = await http.request({ method: 'GET', path });
       break;
-    case 'write':
     case 'put':
-      res = await http.request({ method: 'PUT', path, body: planned.input as string });
+      res = await http.request({ method: 'PUT', path, body: (input as { value: string }).value });
       break;
     case 'delete':
       res = await http.request({ method: 'DELETE', path });
       break;
-    case 'cas':
-      res = await http.request({ method: 'POST', path: '/v1/txn', headers: { 'content-type': 'application/json' }, body: JSON.stringify(casTxn(planned.key, planned.input as CasInput)) });
+    case 'cas': {
+      const { key, expected, value } = input as { key: string; expected: string | null; value: string };
+      res = await http.request({ method: 'POST', path: '/v1/txn', headers: { 'content-type': 'application/json' }, body: txnToWire(casRequest(key, expected, value)) });
       break;
+    }
   }
   return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) };
 }
 
-/** The txn of a compare-and-swap: put `to` if the key holds `from` (or, from null, does not exist). */
-function casTxn(key: string, { from, to }: CasInput): unknown {
-  const compare = from === null ? { key, target: 'version', result: 'equal', number: 0 } : { key, target: 'value', result: 'equal', value: from };
-  return { compare: [compare], success: [{ put: { key, value: to } }], failure: [] };
-}
-
-function okOutput(planned: Planned, body: Buffer): HistoryOp['output'] {
-  switch (planned.op) {
-    case 'read':
+/** The answer of a 200 as the keel model's output (lab/lincheck/models/keel-client.ts). */
+function okOutput({ op }: Planned, body: Buffer): KeelOutput {
+  switch (op) {
     case 'get':
-      return body.toString('utf8');
-    case 'write':
+      return { value: body.toString('utf8') };
     case 'put':
-      return null;
+      return {};
     case 'delete':
-      return (JSON.parse(body.toString()) as { deleted: number }).deleted;
+      return { deleted: (JSON.parse(body.toString()) as { deleted: number }).deleted };
     case 'cas':
-      return (JSON.parse(body.toString()) as { succeeded: boolean }).succeeded;
+      return casOutput(txnFromWire(JSON.parse(body.toString()) as Parameters<typeof txnFromWire>[0]));
   }
 }
 
