@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProcessCluster } from '../lab/cluster/process-cluster.ts';
+import { follow } from './compare/generator.ts';
 import type { LoadMode, LoadResult, LoadSpec } from './load-generator.ts';
 import { clockTicksPerSecond, readProc, resetPeakRss, type ProcSample } from './proc.ts';
 
@@ -14,8 +15,6 @@ import { clockTicksPerSecond, readProc, resetPeakRss, type ProcSample } from './
 const basePort = 21_000;
 const valueBytes = 256;
 const requestTimeoutMs = 10_000;
-/** How long one load-generator child may run before the suite gives up on it, ms. */
-const childTimeoutMs = 120_000;
 const concurrencies = [1, 16, 64, 256];
 
 const loadGenerator = join(dirname(fileURLToPath(import.meta.url)), 'load-generator.ts');
@@ -95,31 +94,16 @@ class Suite {
     const after = new Map<number, ProcSample>();
     let perWindow = true;
     let result: LoadResult | null = null;
-    let buffered = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
-      buffered += chunk;
-      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        const message = JSON.parse(line) as { event: string };
-        if (message.event === 'measuring') {
-          for (const id of this.ids) {
-            perWindow = resetPeakRss(this.cluster.pid(id)) && perWindow;
-            before.set(id, readProc(this.cluster.pid(id)));
-          }
-        } else if (message.event === 'result') {
-          for (const id of this.ids) after.set(id, readProc(this.cluster.pid(id)));
-          result = message as LoadResult;
+    const exit = await follow(child, (message) => {
+      if (message.event === 'measuring') {
+        for (const id of this.ids) {
+          perWindow = resetPeakRss(this.cluster.pid(id)) && perWindow;
+          before.set(id, readProc(this.cluster.pid(id)));
         }
+      } else if (message.event === 'result') {
+        for (const id of this.ids) after.set(id, readProc(this.cluster.pid(id)));
+        result = message as LoadResult;
       }
-    });
-    const exit = await new Promise<number | string>((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), childTimeoutMs);
-      child.on('exit', (code, signal) => {
-        clearTimeout(timer);
-        resolve(signal ?? code ?? 0);
-      });
     });
     this.#child = null;
     if (result === null || exit !== 0) throw new Error(`load generator ${spec.mode} c=${spec.concurrency} exited with ${exit} and no result`);

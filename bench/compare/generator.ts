@@ -41,7 +41,7 @@ function spawnGenerator(spec: LoadSpec, stdin: 'ignore' | 'pipe'): ChildProcess 
 }
 
 /** Calls `onEvent` for each JSON line the child writes; resolves with its exit code or signal. */
-function follow(child: ChildProcess, onEvent: (event: { event: string }) => void): Promise<number | string> {
+export function follow(child: ChildProcess, onEvent: (event: { event: string }) => void): Promise<number | string> {
   let buffered = '';
   child.stdout!.setEncoding('utf8');
   child.stdout!.on('data', (chunk: string) => {
