@@ -76,6 +76,8 @@ export class LogStore {
   readonly #sync: boolean;
   #loaded = false;
   #queue: Promise<void> = Promise.resolve();
+  /** The deletes of compacted entries, one compaction after another (see compact). */
+  #clearing: Promise<void> = Promise.resolve();
   /** The first write error; after it the on-disk state is unknown and every write is refused. */
   #failure: StorageWriteError | null = null;
   // The bounded in-memory view: enough to plan the common append without reading.
@@ -153,8 +155,19 @@ export class LogStore {
       if (typeof target !== 'number') await this.#saveLocalSnapshot(target);
       const index = typeof target === 'number' ? target : target.index;
       assert(index <= this.#snapshotIndex, `compacting ${index} past the snapshot at ${this.#snapshotIndex}`);
-      await this.#clearThrough(index);
+      // The deletes run behind the queue, not in it: thousands of them would hold up the next
+      // sync write for tens of milliseconds. Nothing a later write does touches these entries
+      // (a truncation never reaches a committed one), and load() never reads below the snapshot.
+      this.#clearing = this.#clearing.then(() => this.#clearThrough(index)).catch(() => undefined);
     });
+  }
+
+  /**
+   * Resolves once the deletes of every compaction so far are done (or failed: a failure is
+   * recorded, and the next write throws it). Await it before closing the database.
+   */
+  settled(): Promise<void> {
+    return this.#clearing;
   }
 
   /** The first and last index of the log; first = last + 1 when it holds no entry. */

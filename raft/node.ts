@@ -144,6 +144,8 @@ export class RaftNode {
   #fatal: Error | null = null;
   #appliedIndex = 0;
   #lastSnapshotIndex = 0;
+  /** The log compaction under way, if any (#maybeCompact). */
+  #compaction: Promise<void> | null = null;
   #snapshotsInstalled = 0;
   #proposals = new Map<number, PendingProposal>();
   #reads = new Map<string, PendingRead>();
@@ -384,6 +386,8 @@ export class RaftNode {
     if (this.#timer) clearInterval(this.#timer);
     if (this.#running) await new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
     await this.#applyChain; // what was committed and queued is applied and answered
+    await this.#compaction;
+    await this.#options.logStore.settled();
     this.#failAll(new StoppedError());
     this.#sender?.cancelAll();
     await this.#sender?.idle();
@@ -479,7 +483,7 @@ export class RaftNode {
       await this.#applyIdle(); // the image is of the applied state
       await this.#makeSnapshot();
     }
-    await this.#maybeCompact();
+    this.#maybeCompact();
   }
 
   /** Queues committed entries for the apply stage, in order; the loop waits while applyBatchesMax batches are queued. */
@@ -592,19 +596,31 @@ export class RaftNode {
   /**
    * Every snapshotEveryEntries applied entries, the log is compacted: on disk up to the applied
    * index (the state machine on disk is the image), in memory up to half an interval behind it.
-   * No image is serialized here: only when a follower needs one (#makeSnapshot).
+   * No image is serialized here: only when a follower needs one (#makeSnapshot). It runs beside
+   * the loop, one at a time: on every member it falls at about the same index, and a loop that
+   * waited for it would stall the whole cluster at once.
    */
-  async #maybeCompact(): Promise<void> {
+  #maybeCompact(): void {
+    if (this.#compaction !== null) return;
     const applied = this.#appliedIndex;
     const every = this.#options.snapshotEveryEntries ?? snapshotEveryEntriesDefault;
     if (applied - this.#lastSnapshotIndex < every) return;
     const status = this.#core.status();
     const term = this.#core.entries(applied, applied + 1)[0]?.term;
     if (term === undefined) return; // applied is already behind the in-memory log: nothing to do
-    await this.#options.logStore.compact({ index: applied, term, conf: status.conf });
-    this.#lastSnapshotIndex = applied;
-    const keepFrom = applied - Math.floor(every / 2);
-    if (keepFrom > status.firstIndex) this.#core.compact(keepFrom);
+    const { logStore } = this.#options;
+    if (applied < logStore.bounds().first) return; // an installed snapshot is already past it
+    this.#compaction = logStore
+      .compact({ index: applied, term, conf: status.conf })
+      .then(() => {
+        this.#lastSnapshotIndex = Math.max(this.#lastSnapshotIndex, applied);
+        const keepFrom = applied - Math.floor(every / 2);
+        if (!this.#stopped && keepFrom > this.#core.status().firstIndex) this.#core.compact(keepFrom);
+      })
+      .catch((error: unknown) => this.#die(error as Error))
+      .finally(() => {
+        this.#compaction = null;
+      });
   }
 
   /**

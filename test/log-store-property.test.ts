@@ -100,7 +100,8 @@ async function openDb(dir: string): Promise<Db> {
 }
 
 /** Closes the db, opens it again and checks the recovered log and state machine against the model. */
-async function reopenAndCheck(dir: string, db: Db, m: Model): Promise<{ db: Db; store: LogStore }> {
+async function reopenAndCheck(dir: string, db: Db, m: Model, previous: LogStore): Promise<{ db: Db; store: LogStore }> {
+  await previous.settled();
   await db.close();
   const again = await openDb(dir);
   const store = new LogStore({ dir, db: again });
@@ -122,10 +123,10 @@ async function run(commands: Command[]): Promise<void> {
       if (c.kind === 'append') await append(store, m, c);
       if (c.kind === 'snapshot') await installSnapshot(store, m, c);
       if (c.kind === 'compact') await compact(store, m, c);
-      if (c.kind === 'reopen') ({ db, store } = await reopenAndCheck(dir, db, m));
+      if (c.kind === 'reopen') ({ db, store } = await reopenAndCheck(dir, db, m, store));
       deepStrictEqual(store.bounds(), { first: snapshotIndexOf(m) + 1, last: lastOf(m) });
     }
-    ({ db } = await reopenAndCheck(dir, db, m));
+    ({ db } = await reopenAndCheck(dir, db, m, store));
   } finally {
     await db.close();
     await rm(dir, { recursive: true, force: true });

@@ -38,7 +38,8 @@ async function fresh(t: Scope, syncDelayMs = 0): Promise<{ dir: string; db: Db; 
 }
 
 /** Closes `db` and loads the log from a newly opened one, as a restarted master would. */
-async function reopen(t: Scope, dir: string, db: Db) {
+async function reopen(t: Scope, dir: string, db: Db, previous?: LogStore) {
+  await previous?.settled(); // a compaction's deletes may still be running
   await db.close();
   const again = await openDb(t, dir);
   const store = new LogStore({ dir, db: again });
@@ -133,12 +134,41 @@ t.test('compaction with a local snapshot keeps the entries after it', async (t) 
   await store.save({ hardState: hard(2, 1, 8), entries: [...range(1, 4, 1), ...range(5, 10, 2)], snapshot: null });
   await store.compact(meta(6, 2));
   t.same(store.bounds(), { first: 7, last: 10 });
+  await store.settled();
   t.same(await storedIndexes(db), [7, 8, 9, 10]);
   await store.compact(6);
   await t.rejects(store.compact(7), { name: 'AssertionError' }, 'never past the snapshot');
   await t.rejects(store.compact(meta(8, 1)), { name: 'AssertionError' }, "the meta's term must match the log");
-  const { recovered } = await reopen(t, dir, db);
+  const { recovered } = await reopen(t, dir, db, store);
   t.same(recovered, { hardState: hard(2, 1, 8), snapshot: meta(6, 2), entries: range(7, 10, 2) });
+});
+
+t.test('a compaction returns once its snapshot meta is on disk; its deletes do not hold up the next write', async (t) => {
+  const { dir, db, store } = await fresh(t);
+  await store.save({ hardState: hard(1, 1, 3000), entries: range(1, 3000, 1), snapshot: null });
+  let deletes = 0;
+  const clear = db.clear.bind(db);
+  let releaseClear!: () => void;
+  const clearGate = new Promise<void>((resolve) => (releaseClear = resolve));
+  const fallback = setTimeout(() => releaseClear(), 2000); // so that a store that waits fails the check below instead of hanging
+  t.teardown(() => clearTimeout(fallback));
+  // The deletes wait for the gate: a compaction that ran them inside the write queue would
+  // keep the save below from ever finishing.
+  (db as unknown as { clear: (options: Parameters<typeof clear>[0]) => Promise<void> }).clear = async (options) => {
+    await clearGate;
+    deletes++;
+    return clear(options);
+  };
+  await store.compact(meta(2990, 1));
+  t.same(store.bounds(), { first: 2991, last: 3000 });
+  await store.save({ hardState: hard(1, 1, 3001), entries: [entry(3001, 1)], snapshot: null });
+  t.equal(deletes, 0, 'the save is on disk while the deletes still wait');
+  releaseClear();
+  await store.settled();
+  t.equal(deletes, 1);
+  t.same(await storedIndexes(db), range(2991, 3001, 1).map((e) => e.index));
+  const { recovered } = await reopen(t, dir, db, store);
+  t.same(recovered, { hardState: hard(1, 1, 3001), snapshot: meta(2990, 1), entries: range(2991, 3001, 1) });
 });
 
 t.test('state-machine ops go into the same batch', async (t) => {
@@ -248,7 +278,7 @@ t.test('writes issued without awaiting run in call order', async (t) => {
     store.save({ hardState: hard(1, 1, 3), entries: range(4, 5, 1), snapshot: null }),
     store.compact(meta(2, 1)),
   ]);
-  const { recovered } = await reopen(t, dir, db);
+  const { recovered } = await reopen(t, dir, db, store);
   t.same(recovered, { hardState: hard(1, 1, 3), snapshot: meta(2, 1), entries: range(3, 5, 1) });
 });
 
@@ -268,8 +298,9 @@ t.test('the sync option reaches every batch: true by default, false in the NO FS
     await store.save({ hardState: hard(1, 1, 0), entries: range(1, 3, 1), snapshot: null });
     await store.compact(meta(2, 1));
     const expected = sync ?? true;
-    t.same(seen, [expected, expected], `sync: ${String(sync)} writes both batches with sync ${expected}`);
-    const { recovered } = await reopen(t, dir, db);
+    await store.settled();
+    t.same(seen.slice(0, 2), [expected, expected], `sync: ${String(sync)} writes both batches with sync ${expected}`);
+    const { recovered } = await reopen(t, dir, db, store);
     t.same(recovered.entries, range(3, 3, 1), 'what was written reads back');
   }
 });

@@ -1,6 +1,7 @@
 // The driver in a three-member cluster inside one process (real LevelDB, messages passed on the
 // next turn): when an entry commits while the leader is writing a later Ready, the leader
-// applies it during that write instead of after it and the next Ready's.
+// applies it during that write instead of after it and the next Ready's; a log compaction does
+// not hold up the loop.
 import t, { type Test } from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,14 +20,27 @@ const put = (key: string): Uint8Array => encodeEnvelope({ command: { op: 'put', 
 class SlowLogStore extends LogStore {
   delayMs = 0;
   saves = 0;
+  /** How much longer each compaction takes, ms. */
+  compactDelayMs = 0;
+  /** Compactions under way. */
+  compacting = 0;
   override async save(update: LogUpdate): Promise<void> {
     if (this.delayMs > 0) await sleep(this.delayMs);
     await super.save(update);
     this.saves++;
   }
+  override async compact(target: Parameters<LogStore['compact']>[0]): Promise<void> {
+    this.compacting++;
+    try {
+      if (this.compactDelayMs > 0) await sleep(this.compactDelayMs);
+      await super.compact(target);
+    } finally {
+      this.compacting--;
+    }
+  }
 }
 
-async function cluster(t: Test) {
+async function cluster(t: Test, options: { snapshotEveryEntries?: number; compactDelayMs?: number } = {}) {
   const ids = [1, 2, 3];
   const nodes = new Map<number, RaftNode>();
   const stores = new Map<number, SlowLogStore>();
@@ -39,11 +53,12 @@ async function cluster(t: Test) {
     const kv = new MvccStore(db);
     await kv.open();
     const logStore = new SlowLogStore({ dir, db });
+    logStore.compactDelayMs = options.compactDelayMs ?? 0;
     stores.set(id, logStore);
     const deliver = (messages: Message[]): void => {
       for (const m of messages) setImmediate(() => nodes.get(m.to)?.receive([m]));
     };
-    const node = new RaftNode({ id, conf: { voters: ids, learners: [] }, logStore, stateMachine: kv, transport: { send: deliver }, onFatal: (error) => fatal.push(error) });
+    const node = new RaftNode({ id, conf: { voters: ids, learners: [] }, logStore, stateMachine: kv, transport: { send: deliver }, snapshotEveryEntries: options.snapshotEveryEntries, onFatal: (error) => fatal.push(error) });
     nodes.set(id, node);
     cleanups.push(async () => {
       await node.stop();
@@ -94,5 +109,20 @@ t.test('an acknowledgement that arrives during a write applies entries already o
   const y = savesWhenDone(leader.propose(put('y'), 10_000), disk);
   t.equal((await x) - before, 1, "x is answered during y's write, not after it");
   t.ok((await y) - before >= 2);
+  t.same(fatal, []);
+});
+
+t.test('writes commit and are answered while a log compaction is under way on every member', async (t) => {
+  const { nodes, stores, leaderId, fatal } = await cluster(t, { snapshotEveryEntries: 10, compactDelayMs: 3000 });
+  const leader = nodes.get(leaderId)!;
+  const disk = stores.get(leaderId)!;
+  let written = 0;
+  while (disk.compacting === 0 && written < 100) await leader.propose(put(`a${written++}`), 10_000);
+  t.equal(disk.compacting, 1, `the leader compacts after ${written} writes`);
+  for (let i = 0; i < 5; i++) await leader.propose(put(`b${i}`), 10_000);
+  t.equal(disk.compacting, 1, 'five more writes were answered before the compaction ended');
+  while (disk.compacting > 0) await sleep(50);
+  t.ok(leader.snapshotIndex >= 10, `the log is compacted (snapshot index ${leader.snapshotIndex})`);
+  await leader.propose(put('after'), 10_000);
   t.same(fatal, []);
 });
