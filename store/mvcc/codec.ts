@@ -50,25 +50,43 @@ export function tombstone(key: Uint8Array, revision: number): KeyValue {
   return { key, createRevision: 0, modRevision: revision, version: 0, value: new Uint8Array(0), lease: 0 };
 }
 
-type StoredKvWithKey = [Uint8Array, number, number, number, number, Uint8Array];
-type StoredEvent = [0 | 1, StoredKvWithKey, StoredKvWithKey | null];
+/**
+ * A revision-log record names the change and where its versions are, not the versions
+ * themselves: [type (0 put, 1 delete), key, the mod revision of the version it replaced (0:
+ * none)]. The KeyValue is the history record (key, revision) and prevKv the one at that mod
+ * revision; compaction keeps both for every event it keeps (see compaction.ts). Carrying copies
+ * of both values made the record the largest write of a put.
+ */
+type StoredEvent = [0 | 1, Uint8Array, number];
 
-function kvTuple(kv: KeyValue): StoredKvWithKey {
-  return [kv.key, kv.createRevision, kv.modRevision, kv.version, kv.lease, kv.value];
+/** A record of the revision log, as stored; decodeEvent's form for logs written before the slim one. */
+export interface EventRef {
+  type: 'put' | 'delete';
+  key: Uint8Array;
+  /** The mod revision of the replaced version; 0 when there was none. */
+  prevModRevision: number;
 }
+
+type StoredKvWithKey = [Uint8Array, number, number, number, number, Uint8Array];
+/** The record before the slim one: both versions in full. Still read, never written. */
+type StoredFullEvent = [0 | 1, StoredKvWithKey, StoredKvWithKey | null];
 
 function kvOfTuple([key, createRevision, modRevision, version, lease, value]: StoredKvWithKey): KeyValue {
   return { key: view(key), createRevision, modRevision, version, value: view(value), lease };
 }
 
 export function encodeEvent(event: WatchEvent): Uint8Array {
-  const stored: StoredEvent = [event.type === 'put' ? 0 : 1, kvTuple(event.kv), event.prevKv ? kvTuple(event.prevKv) : null];
+  const stored: StoredEvent = [event.type === 'put' ? 0 : 1, event.kv.key, event.prevKv?.modRevision ?? 0];
   return packr.pack(stored);
 }
 
-export function decodeEvent(data: Uint8Array): WatchEvent {
-  const [type, kv, prev] = packr.unpack(data) as StoredEvent;
-  const event: WatchEvent = { type: type === 0 ? 'put' : 'delete', kv: kvOfTuple(kv) };
+/** A stored revision-log record: a reference to its versions, or (written by older versions of keel) the whole event. */
+export function decodeEvent(data: Uint8Array): EventRef | WatchEvent {
+  const stored = packr.unpack(data) as StoredEvent | StoredFullEvent;
+  const type = stored[0] === 0 ? 'put' : 'delete';
+  if (stored[1] instanceof Uint8Array) return { type, key: view(stored[1]), prevModRevision: stored[2] as number };
+  const [, kv, prev] = stored as StoredFullEvent;
+  const event: WatchEvent = { type, kv: kvOfTuple(kv) };
   if (prev !== null) event.prevKv = kvOfTuple(prev);
   return event;
 }

@@ -8,19 +8,20 @@ import { assert } from '../../raft/core/index.ts';
 import type { BatchOp } from '../../raft/log-store.ts';
 import type { ImageSource, StateMachine } from '../../raft/node.ts';
 import { decodeEnvelope, decodeEvent, decodeKv, decodeMeta, encodeMeta } from './codec.ts';
-import type { Meta } from './codec.ts';
+import type { EventRef, Meta } from './codec.ts';
 import { applyCommand } from './commands.ts';
 import { DedupImage, DedupTable, dedupClientsMaxDefault, dedupWindowDefault } from './dedup.ts';
 import { CommandFailure, CompactedError, FutureRevisionError, RestoreIncompleteError, SnapshotInstallingError, errorCodes } from './errors.ts';
 import { clearStaging, decodeInstalling, installingOp, rollForward, stageChunk } from './image-staging.ts';
-import { dedupKey, dedupPrefix, inRange, installingKey, latestKey, leasePrefix, metaKey, restoringKey, revisionLogStart, revisionOfLogKey, view } from './keys.ts';
+import { dedupKey, dedupPrefix, historyKey, historyKeyPrefix, inRange, installingKey, latestKey, leasePrefix, metaKey, restoringKey, revisionLogStart, revisionOfLogKey, view } from './keys.ts';
 import { rangeResponse, scanAt, scanLatest, scanOptions } from './kv-index.ts';
 import { LatestCache } from './latest-cache.ts';
 import { LeaseImage, LeaseTable } from './leases.ts';
 import { BatchWriter, DbReader } from './reader.ts';
 import type { Db } from './reader.ts';
 import { deleteAllOps, ImageState, imageChunks, pairsOfChunk, pairsOfImage, restoreDeletesPerBatchMax, snapshotChunkBytesDefault } from './snapshot.ts';
-import type { CommandResult, Envelope, KeyRange, LeaseInfo, RangeRequest, RangeResponse } from './types.ts';
+import type { CommandResult, Envelope, KeyRange, KeyValue, LeaseInfo, RangeRequest, RangeResponse } from './types.ts';
+import type { AbstractSnapshot } from 'abstract-level';
 import type { BatchState, RevisionEvent } from './write-txn.ts';
 
 export interface MvccStoreOptions {
@@ -235,20 +236,22 @@ export class MvccStore implements StateMachine {
       if (fromRevision > 0 && fromRevision <= meta.compactRevision) throw new CompactedError(fromRevision, meta.compactRevision);
       const from = fromRevision > 0 ? fromRevision : meta.revision + 1;
       const to = toRevision > 0 ? Math.min(toRevision, meta.revision) : meta.revision;
-      const events: RevisionEvent[] = [];
-      if (from > to) return { events, compactRevision: meta.compactRevision };
+      if (from > to) return { events: [], compactRevision: meta.compactRevision };
+      // Records in the log's order: whole events (an older keel's log), or references to resolve.
+      const stored: Array<RevisionEvent | StoredRef> = [];
       const cursor = reader.cursor(revisionLogStart(from), revisionLogStart(to + 1));
       try {
         for (let pair = await cursor.next(); pair !== undefined; pair = await cursor.next()) {
-          const event = decodeEvent(pair[1]);
-          if (!inRange(event.kv.key, range)) continue;
-          events.push({ ...event, revision: revisionOfLogKey(pair[0]) });
-          if (limit > 0 && events.length >= limit) break;
+          const record = decodeEvent(pair[1]);
+          const revision = revisionOfLogKey(pair[0]);
+          if (!inRange('kv' in record ? record.kv.key : record.key, range)) continue;
+          stored.push('kv' in record ? { ...record, revision } : { ref: record, revision });
+          if (limit > 0 && stored.length >= limit) break;
         }
       } finally {
         await cursor.close();
       }
-      return { events, compactRevision: meta.compactRevision };
+      return { events: await resolveEvents(this.#db, snapshot, stored), compactRevision: meta.compactRevision };
     } finally {
       await snapshot.close();
     }
@@ -420,4 +423,39 @@ function keysRead(envelopes: Array<Envelope | Undecodable | null>): Uint8Array[]
     }
   }
   return keys;
+}
+
+/** A revision-log record that names its versions, at its revision. */
+interface StoredRef {
+  ref: EventRef;
+  revision: number;
+}
+
+/**
+ * Whole events for `stored`, in order: each reference's versions read from the history index in
+ * the same LevelDB snapshot as the log, all of them in one getMany.
+ */
+async function resolveEvents(db: Db, snapshot: AbstractSnapshot, stored: Array<RevisionEvent | StoredRef>): Promise<RevisionEvent[]> {
+  const keys: Uint8Array[] = [];
+  for (const item of stored) {
+    if (!('ref' in item)) continue;
+    const prefix = historyKeyPrefix(item.ref.key);
+    keys.push(historyKey(prefix, item.revision));
+    if (item.ref.prevModRevision > 0) keys.push(historyKey(prefix, item.ref.prevModRevision));
+  }
+  const values = keys.length === 0 ? [] : await db.getMany(keys, { snapshot });
+  let at = 0;
+  const version = (item: StoredRef): KeyValue => {
+    const value = values[at++];
+    if (value === undefined) {
+      throw new Error(`the revision log names a version of key ${JSON.stringify(Buffer.from(item.ref.key).toString())} at revision ${item.revision} that the history index does not hold`);
+    }
+    return decodeKv(item.ref.key, view(value));
+  };
+  return stored.map((item) => {
+    if (!('ref' in item)) return item;
+    const event: RevisionEvent = { type: item.ref.type, kv: version(item), revision: item.revision };
+    if (item.ref.prevModRevision > 0) event.prevKv = version(item);
+    return event;
+  });
 }
