@@ -573,6 +573,23 @@ export class RaftNode {
     this.#leader = leader;
     if (changed && leader !== noNode) this.#options.observe?.leaderChanged?.(leader, this.#core.status().term);
     if (leader !== noNode) for (const waiter of this.#leaderWaiters.splice(0)) waiter();
+    if (changed && leader !== noNode) this.#reissueReads();
+  }
+
+  /**
+   * Asks the new leader for every read index still unanswered: a request to the old one may be
+   * lost with it, and would otherwise wait for its timeout. Whichever answer comes first serves:
+   * each is an index the leader that gave it confirmed after the read began.
+   */
+  #reissueReads(): void {
+    for (const [context, read] of this.#reads) {
+      try {
+        this.#core.readIndex(context);
+      } catch (error) {
+        this.#reads.delete(context);
+        read.reject(error as Error);
+      }
+    }
   }
 
   #onReadState(context: string, index: number): void {

@@ -1,7 +1,8 @@
 // The driver in a three-member cluster inside one process (real LevelDB, messages passed on the
 // next turn): when an entry commits while the leader is writing a later Ready, the leader
 // applies it during that write instead of after it and the next Ready's; a log compaction does
-// not hold up the loop.
+// not hold up the loop; a read index asked of a leader that is then cut off is asked again of
+// the next one.
 import t, { type Test } from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,8 @@ async function cluster(t: Test, options: { snapshotEveryEntries?: number; compac
   const nodes = new Map<number, RaftNode>();
   const stores = new Map<number, SlowLogStore>();
   const fatal: Error[] = [];
+  /** Members whose messages, both ways, are dropped. */
+  const isolated = new Set<number>();
   const cleanups: Array<() => Promise<void>> = [];
   for (const id of ids) {
     const dir = mkdtempSync(join(tmpdir(), `keel-node-${id}-`));
@@ -56,7 +59,10 @@ async function cluster(t: Test, options: { snapshotEveryEntries?: number; compac
     logStore.compactDelayMs = options.compactDelayMs ?? 0;
     stores.set(id, logStore);
     const deliver = (messages: Message[]): void => {
-      for (const m of messages) setImmediate(() => nodes.get(m.to)?.receive([m]));
+      for (const m of messages) {
+        if (isolated.has(m.from) || isolated.has(m.to)) continue;
+        setImmediate(() => nodes.get(m.to)?.receive([m]));
+      }
     };
     const node = new RaftNode({ id, conf: { voters: ids, learners: [] }, logStore, stateMachine: kv, transport: { send: deliver }, snapshotEveryEntries: options.snapshotEveryEntries, onFatal: (error) => fatal.push(error) });
     nodes.set(id, node);
@@ -73,7 +79,7 @@ async function cluster(t: Test, options: { snapshotEveryEntries?: number; compac
   const leaderId = await nodes.get(1)!.waitForLeader(10_000);
   t.ok(leaderId > 0, `a leader (${leaderId})`);
   await nodes.get(leaderId)!.propose(put('warm'), 5000);
-  return { nodes, stores, leaderId, fatal, followers: ids.filter((id) => id !== leaderId) };
+  return { nodes, stores, leaderId, fatal, isolated, followers: ids.filter((id) => id !== leaderId) };
 }
 
 /** Resolves with the leader's completed saves at the moment `write` resolves. */
@@ -124,5 +130,17 @@ t.test('writes commit and are answered while a log compaction is under way on ev
   while (disk.compacting > 0) await sleep(50);
   t.ok(leader.snapshotIndex >= 10, `the log is compacted (snapshot index ${leader.snapshotIndex})`);
   await leader.propose(put('after'), 10_000);
+  t.same(fatal, []);
+});
+
+t.test('a read index asked of a leader that is cut off is asked again of the new leader', async (t) => {
+  const { nodes, leaderId, followers, isolated, fatal } = await cluster(t);
+  const reader = nodes.get(followers[0])!;
+  await nodes.get(leaderId)!.propose(put('before'), 5000);
+  isolated.add(leaderId); // the request below goes to the old leader and is lost with it
+  const read = reader.readIndex(15_000);
+  const outcome = await read.then(() => 'served', (error: Error) => `failed: ${error.message}`);
+  t.equal(outcome, 'served', 'served once a new leader answers, long before the read times out');
+  t.not(reader.leader, leaderId, `a new leader (${reader.leader})`);
   t.same(fatal, []);
 });
