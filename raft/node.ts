@@ -13,6 +13,8 @@ export type { ImageSink, ImageSource } from './snapshot-stream.ts';
 export const tickIntervalMs = 100;
 /** Applied entries between two snapshots of the state machine. */
 export const snapshotEveryEntriesDefault = 10_000;
+/** Applied entry bytes between two snapshots: large values compact the log before the entry count does. */
+export const snapshotEveryBytesDefault = 64 << 20;
 /** Batches of committed entries queued for the apply stage before the Ready loop waits. */
 export const applyBatchesMax = 4;
 /** Proposals waiting for their entry to apply, per process. */
@@ -72,6 +74,12 @@ export interface RaftNodeOptions {
    * behind the snapshot in memory for followers slightly behind). Default 10,000.
    */
   snapshotEveryEntries?: number;
+  /**
+   * Bytes of applied entry data between two snapshots, whichever of this and
+   * snapshotEveryEntries comes first: it bounds the log held in memory (about 1.5 times this)
+   * when values are large. Default 64 MiB.
+   */
+  snapshotEveryBytes?: number;
   /** Bytes of image per snapshot chunk message (streaming state machines). Default 1 MiB. */
   snapshotChunkBytes?: number;
   /** Called once when the node stops on an error it cannot go on from (a failed write). */
@@ -144,6 +152,8 @@ export class RaftNode {
   #fatal: Error | null = null;
   #appliedIndex = 0;
   #lastSnapshotIndex = 0;
+  /** Bytes of entry data applied since the last compaction or installed snapshot. */
+  #bytesSinceSnapshot = 0;
   /** The log compaction under way, if any (#maybeCompact). */
   #compaction: Promise<void> | null = null;
   #snapshotsInstalled = 0;
@@ -468,6 +478,7 @@ export class RaftNode {
       stateMachine.restored(rd.snapshot.meta);
       this.#appliedIndex = rd.snapshot.meta.index;
       this.#lastSnapshotIndex = rd.snapshot.meta.index;
+      this.#bytesSinceSnapshot = 0;
       this.#snapshotsInstalled++;
       this.#dropProposalsUpTo(rd.snapshot.meta.index);
     }
@@ -556,6 +567,7 @@ export class RaftNode {
       pending.resolve(results[i]);
     }
     this.#appliedIndex = entries[entries.length - 1].index;
+    for (const entry of entries) this.#bytesSinceSnapshot += entry.data.byteLength;
   }
 
   #dropProposalsUpTo(index: number): void {
@@ -611,8 +623,9 @@ export class RaftNode {
   }
 
   /**
-   * Every snapshotEveryEntries applied entries, the log is compacted: on disk up to the applied
-   * index (the state machine on disk is the image), in memory up to half an interval behind it.
+   * Every snapshotEveryEntries applied entries or snapshotEveryBytes applied bytes, the log is
+   * compacted: on disk up to the applied index (the state machine on disk is the image), in
+   * memory up to half an interval behind it.
    * No image is serialized here: only when a follower needs one (#makeSnapshot). It runs beside
    * the loop, one at a time: on every member it falls at about the same index, and a loop that
    * waited for it would stall the whole cluster at once.
@@ -621,17 +634,19 @@ export class RaftNode {
     if (this.#compaction !== null) return;
     const applied = this.#appliedIndex;
     const every = this.#options.snapshotEveryEntries ?? snapshotEveryEntriesDefault;
-    if (applied - this.#lastSnapshotIndex < every) return;
+    const since = applied - this.#lastSnapshotIndex;
+    if (since < every && this.#bytesSinceSnapshot < (this.#options.snapshotEveryBytes ?? snapshotEveryBytesDefault)) return;
     const status = this.#core.status();
     const term = this.#core.entries(applied, applied + 1)[0]?.term;
     if (term === undefined) return; // applied is already behind the in-memory log: nothing to do
     const { logStore } = this.#options;
     if (applied < logStore.bounds().first) return; // an installed snapshot is already past it
+    this.#bytesSinceSnapshot = 0;
     this.#compaction = logStore
       .compact({ index: applied, term, conf: status.conf })
       .then(() => {
         this.#lastSnapshotIndex = Math.max(this.#lastSnapshotIndex, applied);
-        const keepFrom = applied - Math.floor(every / 2);
+        const keepFrom = applied - Math.floor(Math.min(every, since) / 2);
         if (!this.#stopped && keepFrom > this.#core.status().firstIndex) this.#core.compact(keepFrom);
       })
       .catch((error: unknown) => this.#die(error as Error))

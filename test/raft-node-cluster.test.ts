@@ -41,7 +41,7 @@ class SlowLogStore extends LogStore {
   }
 }
 
-async function cluster(t: Test, options: { snapshotEveryEntries?: number; compactDelayMs?: number } = {}) {
+async function cluster(t: Test, options: { snapshotEveryEntries?: number; snapshotEveryBytes?: number; compactDelayMs?: number } = {}) {
   const ids = [1, 2, 3];
   const nodes = new Map<number, RaftNode>();
   const stores = new Map<number, SlowLogStore>();
@@ -64,7 +64,7 @@ async function cluster(t: Test, options: { snapshotEveryEntries?: number; compac
         setImmediate(() => nodes.get(m.to)?.receive([m]));
       }
     };
-    const node = new RaftNode({ id, conf: { voters: ids, learners: [] }, logStore, stateMachine: kv, transport: { send: deliver }, snapshotEveryEntries: options.snapshotEveryEntries, onFatal: (error) => fatal.push(error) });
+    const node = new RaftNode({ id, conf: { voters: ids, learners: [] }, logStore, stateMachine: kv, transport: { send: deliver }, snapshotEveryEntries: options.snapshotEveryEntries, snapshotEveryBytes: options.snapshotEveryBytes, onFatal: (error) => fatal.push(error) });
     nodes.set(id, node);
     cleanups.push(async () => {
       await node.stop();
@@ -144,3 +144,23 @@ t.test('a read index asked of a leader that is cut off is asked again of the new
   t.not(reader.leader, leaderId, `a new leader (${reader.leader})`);
   t.same(fatal, []);
 });
+
+t.test('large entries compact the log by their bytes, long before the entry count', async (t) => {
+  const { nodes, leaderId, fatal } = await cluster(t, { snapshotEveryBytes: 256 << 10 });
+  const leader = nodes.get(leaderId)!;
+  const big = (key: string): Uint8Array => encodeEnvelope({ command: { op: 'put', request: { key: bytes(key), value: new Uint8Array(32 << 10) } } });
+  for (let i = 0; i < 24; i++) await leader.propose(big(`big${i}`), 10_000);
+  await waitUntil(() => [...nodes.values()].every((node) => node.snapshotIndex > 0));
+  const snapshots = [...nodes.values()].map((node) => node.snapshotIndex);
+  t.ok(snapshots.every((index) => index >= 8 && index < 24), `every member compacted after about 8 entries of 32 KiB (${snapshots.join(', ')})`);
+  t.ok(leader.status().firstIndex > 4, `the in-memory log starts at ${leader.status().firstIndex}`);
+  t.same(fatal, []);
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
+    await sleep(20);
+  }
+}
