@@ -158,13 +158,17 @@ export class LogStore {
       // The deletes run behind the queue, not in it: thousands of them would hold up the next
       // sync write for tens of milliseconds. Nothing a later write does touches these entries
       // (a truncation never reaches a committed one), and load() never reads below the snapshot.
-      this.#clearing = this.#clearing.then(() => this.#clearThrough(index)).catch(() => undefined);
+      // A failure is recorded by #clearThrough (every later write throws it) and rejects
+      // settled(); the next compaction's deletes still run after it.
+      const run = this.#clearing.catch(() => undefined).then(() => this.#clearThrough(index));
+      run.catch(() => undefined); // handled by whoever awaits settled(), if anyone does
+      this.#clearing = run;
     });
   }
 
   /**
-   * Resolves once the deletes of every compaction so far are done (or failed: a failure is
-   * recorded, and the next write throws it). Await it before closing the database.
+   * Resolves once the deletes of every compaction so far are done; rejects with the
+   * StorageWriteError of the last one if it failed. Await it before closing the database.
    */
   settled(): Promise<void> {
     return this.#clearing;

@@ -396,8 +396,7 @@ export class RaftNode {
     if (this.#timer) clearInterval(this.#timer);
     if (this.#running) await new Promise<void>((resolve) => this.#stopWaiters.push(resolve));
     await this.#applyChain; // what was committed and queued is applied and answered
-    await this.#compaction;
-    await this.#options.logStore.settled();
+    await this.#compaction; // and its deletes
     this.#failAll(new StoppedError());
     this.#sender?.cancelAll();
     await this.#sender?.idle();
@@ -649,6 +648,7 @@ export class RaftNode {
         const keepFrom = applied - Math.floor(Math.min(every, since) / 2);
         if (!this.#stopped && keepFrom > this.#core.status().firstIndex) this.#core.compact(keepFrom);
       })
+      .then(() => logStore.settled()) // a failed delete stops the master, as any failed write does
       .catch((error: unknown) => this.#die(error as Error))
       .finally(() => {
         this.#compaction = null;

@@ -79,6 +79,7 @@ const levelWriteBufferBytes = 32 << 20;
 export function levelWriteBufferBytesOf(id: number): number {
   return Math.round(levelWriteBufferBytes * (1 + 0.3 * (id % 3)));
 }
+
 /** LevelDB's block cache, bytes (classic-level's default is 8 MiB). */
 const levelCacheBytes = 64 << 20;
 

@@ -6,22 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCheckCommand } from '../lab/lincheck/cli.ts';
 import { corpusDirDefault } from '../lab/lincheck/corpus.ts';
-
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...args: unknown[]) => out.push(args.join(' '));
-  console.error = (...args: unknown[]) => err.push(args.join(' '));
-  try {
-    const code = await run();
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+import { capture } from './support/capture.ts';
 
 const corpus = (file: string) => join(corpusDirDefault, file);
 

@@ -171,6 +171,15 @@ t.test('a compaction returns once its snapshot meta is on disk; its deletes do n
   t.same(recovered, { hardState: hard(1, 1, 3001), snapshot: meta(2990, 1), entries: range(2991, 3001, 1) });
 });
 
+t.test("a compaction's failed deletes reject settled() with KEEL_STORAGE_WRITE, and later writes are refused", async (t) => {
+  const { dir, db, store } = await fresh(t);
+  await store.save({ hardState: hard(1, 1, 10), entries: range(1, 10, 1), snapshot: null });
+  (db as unknown as { clear: () => Promise<void> }).clear = () => Promise.reject(new Error('EIO: the disk is gone'));
+  await store.compact(meta(5, 1));
+  await t.rejects(store.settled(), { code: 'KEEL_STORAGE_WRITE', dir, message: /EIO: the disk is gone/ });
+  await t.rejects(store.save({ hardState: hard(1, 1, 11), entries: [entry(11, 1)], snapshot: null }), { code: 'KEEL_STORAGE_WRITE' });
+});
+
 t.test('state-machine ops go into the same batch', async (t) => {
   const { db, store } = await fresh(t);
   const key = Uint8Array.of(0x10, 1);

@@ -2,22 +2,7 @@
 import t from 'tap';
 import { runSimCommand } from '../lab/sim/index.ts';
 import { runSoakCommand } from '../lab/sim/soak.ts';
-
-async function capture(run: () => Promise<number> | number): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...args: unknown[]) => out.push(args.join(' '));
-  console.error = (...args: unknown[]) => err.push(args.join(' '));
-  try {
-    const code = await run();
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+import { capture } from './support/capture.ts';
 
 t.test('a run prints its trace and ends with the violation count', async (t) => {
   const run = await capture(() => runSimCommand(['--seed', '3', '--steps', '1500', '--nodes', '5']));
