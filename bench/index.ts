@@ -22,6 +22,10 @@ const suites: Record<string, { describe: string; noFsync?: boolean; load: () => 
     describe: 'writes/s, reads/s (linearizable, serializable) and latency p50/p90/p99/max via leader and follower of 3 real masters (fsync on), 1-256 clients',
     load: async () => (await import('./kv.ts')).main,
   },
+  paced: {
+    describe: 'writes at fixed rates to the leader of 3 real masters (fsync on): CPU µs/write and log syncs/s per master, fitted into CPU per sync and per write',
+    load: async () => (await import('./paced.ts')).main,
+  },
   compare: {
     describe: 'keel against etcd 3.4, 3 members each (fsync on): writes and reads/s and latency at 1-1000 clients, CPU and RSS per member, failover gaps (kill, pause, partition)',
     noFsync: true,

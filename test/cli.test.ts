@@ -35,7 +35,7 @@ t.test('keel bench lists the suites; an unknown suite or --no-fsync where it doe
   const help = keel('bench', '--help');
   t.equal(help.status, 0);
   t.match(help.stdout, /keel bench \[suite \.\.\.\] \[--quick\] \[--no-fsync\]/);
-  for (const suite of ['raft-core', 'kv', 'compare']) t.match(help.stdout, new RegExp(`^  ${suite}\\b`, 'm'));
+  for (const suite of ['raft-core', 'kv', 'paced', 'compare']) t.match(help.stdout, new RegExp(`^  ${suite}\\b`, 'm'));
   const unknown = keel('bench', 'nope');
   t.equal(unknown.status, 2);
   t.match(unknown.stderr, /unknown suite nope/);
