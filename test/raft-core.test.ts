@@ -89,6 +89,29 @@ t.test('a membership change is never handed out between Readies', async (t) => {
   t.same(leader.status().conf.learners, [4], 'applied through the Ready');
 });
 
+t.test('a new commit index alone goes only to followers with nothing in flight; the others learn it when their answer comes back', async (t) => {
+  const c = new MemCluster([1, 2, 3]);
+  c.elect(1);
+  const leader = c.node(1);
+  leader.propose(bytes('a'));
+  c.processReady(); // the leader writes 'a' and sends it to 2 and 3
+  c.deliver();
+  c.processReady(); // 2 and 3 write it and answer
+  const index = leader.status().lastIndex;
+  c.deliver((m) => m.from === 2); // only 2's answer arrives: 'a' commits; 3's is still on its way
+  t.equal(leader.status().commit, index, "'a' is committed by the leader and 2");
+  c.processReady();
+  const toFollowers = (to: number) => c.queue.filter((m) => m.from === 1 && m.to === to && m.type === 'append');
+  t.same(toFollowers(2).map((m) => [m.entries.length, m.commit]), [[0, index]], '2 has nothing in flight: it is told the commit index at once');
+  t.same(toFollowers(3), [], "3 still owes the leader its answer: no append that carries only the commit index");
+  c.queue = c.queue.filter((m) => !(m.from === 1 && m.to === 2));
+  c.deliver((m) => m.from === 3); // 3's answer comes back
+  c.processReady();
+  t.same(toFollowers(3).map((m) => [m.entries.length, m.commit]), [[0, index]], '3 learns the commit index with its answer back, not at the next heartbeat');
+  c.stabilize();
+  t.equal(c.node(3).status().commit, index);
+});
+
 t.test('a follower refuses proposals with KEEL_NOT_LEADER and names the leader', async (t) => {
   const c = new MemCluster([1, 2, 3]);
   c.elect(2);

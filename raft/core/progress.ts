@@ -138,6 +138,18 @@ export class Progress {
     return true;
   }
 
+  /** Nothing sent to this member is waiting for its answer (no append in flight, no probe, no snapshot). */
+  drained(): boolean {
+    switch (this.state) {
+      case 'probe':
+        return !this.probeSent;
+      case 'replicate':
+        return this.inflights.count === 0;
+      case 'snapshot':
+        return false;
+    }
+  }
+
   isPaused(): boolean {
     switch (this.state) {
       case 'probe':

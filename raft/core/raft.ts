@@ -487,10 +487,11 @@ export class Raft {
       pr.becomeReplicate();
     } else if (pr.state === 'replicate') pr.inflights.freeLE(m.index);
 
-    if (this.#maybeCommit()) this.#bcastAppend();
+    if (this.#maybeCommit()) this.#bcastCommit();
     while (this.#sendAppend(m.from, false));
-    // A follower whose answer came after the commit moved on learns it now, not at the next heartbeat.
-    if (pr.sentCommit < this.log.committed) this.#sendAppend(m.from, true);
+    // A follower whose pipeline has drained learns a commit index it was not sent now, not at
+    // the next heartbeat.
+    if (pr.sentCommit < this.log.committed && pr.drained()) this.#sendAppend(m.from, true);
     if (m.from === this.#leadTransferee && pr.match === this.log.lastIndex()) this.#sendTimeoutNow(m.from);
   }
 
@@ -549,6 +550,17 @@ export class Raft {
     for (const id of this.progress.keys()) this.#sendAppend(id, true);
   }
 
+  /**
+   * The commit index moved on: every follower gets what is unsent, but an append carrying only
+   * the new commit index goes only to a follower with nothing in flight. One with appends in
+   * flight learns it with the next append, or when its last answer comes back
+   * (#handleAppendResp): under load that halves the messages and the follower's Readies, and a
+   * follower's commit index never waits for a heartbeat while the leader knows a newer one.
+   */
+  #bcastCommit(): void {
+    for (const [id, pr] of this.progress) this.#sendAppend(id, pr.drained());
+  }
+
   #bcastHeartbeat(): void {
     const seq = this.#reads.startRound(this.#ticks);
     for (const [id, pr] of this.progress) {
@@ -593,7 +605,7 @@ export class Raft {
     if (this.role !== 'leader') return;
     const self = this.progress.get(this.id);
     if (self === undefined || !self.maybeUpdate(index)) return;
-    if (this.#maybeCommit()) this.#bcastAppend();
+    if (this.#maybeCommit()) this.#bcastCommit();
   }
 
   #appendEntries(entries: Entry[]): { index: number; term: number } {

@@ -2632,7 +2632,6 @@ exports[`test/raft-interaction.test.ts > TAP > leadership-transfer > trace 1`] =
     committed: 2/6 normal "c", 2/7 normal "d"
     leader messages (sent in parallel with the leader's own write):
       2->1 append term=2 logTerm=2 index=7 commit=7
-      2->3 append term=2 logTerm=2 index=7 commit=7 DROPPED (partition)
   > delivering messages to 1
     2->1 append term=2 logTerm=2 index=7 commit=7
   > 1 handling Ready
@@ -2859,7 +2858,6 @@ exports[`test/raft-interaction.test.ts > TAP > leadership-transfer > trace 1`] =
       3->1 append term=3 logTerm=3 index=9 commit=8
       3->1 append term=3 logTerm=3 index=9 commit=8
       3->1 append term=3 logTerm=3 index=9 commit=9
-      3->2 append term=3 logTerm=3 index=9 commit=9 DROPPED (partition)
   > delivering messages to 1
     3->1 append term=3 logTerm=3 index=9 commit=8
     3->1 append term=3 logTerm=3 index=9 commit=8
@@ -3735,7 +3733,6 @@ exports[`test/raft-interaction.test.ts > TAP > prevote > trace 1`] = `
     committed: 1/3 normal "during-partition"
     leader messages (sent in parallel with the leader's own write):
       1->2 append term=1 logTerm=1 index=3 commit=3
-      1->3 append term=1 logTerm=1 index=3 commit=3 DROPPED (partition)
   > delivering messages to 2
     1->2 append term=1 logTerm=1 index=3 commit=3
   > 2 handling Ready
@@ -4413,7 +4410,6 @@ exports[`test/raft-interaction.test.ts > TAP > restart-compacted-leader > trace 
     committed: 1/3 normal "a"
     leader messages (sent in parallel with the leader's own write):
       1->2 append term=1 logTerm=1 index=3 commit=3
-      1->3 append term=1 logTerm=1 index=3 commit=3 DROPPED (partition)
   > delivering messages to 2
     1->2 append term=1 logTerm=1 index=3 commit=3
   > 2 handling Ready
@@ -4735,7 +4731,6 @@ exports[`test/raft-interaction.test.ts > TAP > snapshot > trace 1`] = `
     committed: 1/3 normal "a", 1/4 normal "b", 1/5 normal "c"
     leader messages (sent in parallel with the leader's own write):
       1->2 append term=1 logTerm=1 index=5 commit=5
-      1->3 append term=1 logTerm=1 index=5 commit=5 DROPPED (partition)
   > delivering messages to 2
     1->2 append term=1 logTerm=1 index=5 commit=5
   > 2 handling Ready
