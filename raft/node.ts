@@ -635,14 +635,16 @@ export class RaftNode {
     const every = this.#options.snapshotEveryEntries ?? snapshotEveryEntriesDefault;
     const since = applied - this.#lastSnapshotIndex;
     if (since < every && this.#bytesSinceSnapshot < (this.#options.snapshotEveryBytes ?? snapshotEveryBytesDefault)) return;
-    const status = this.#core.status();
     const term = this.#core.entries(applied, applied + 1)[0]?.term;
     if (term === undefined) return; // applied is already behind the in-memory log: nothing to do
     const { logStore } = this.#options;
     if (applied < logStore.bounds().first) return; // an installed snapshot is already past it
+    // The meta must name the membership at `applied`, not one the apply stage has yet to reach.
+    const conf = this.#core.confStateAt(applied);
+    if (conf === null) return; // a later Ready tries again
     this.#bytesSinceSnapshot = 0;
     this.#compaction = logStore
-      .compact({ index: applied, term, conf: status.conf })
+      .compact({ index: applied, term, conf })
       .then(() => {
         this.#lastSnapshotIndex = Math.max(this.#lastSnapshotIndex, applied);
         const keepFrom = applied - Math.floor(Math.min(every, since) / 2);

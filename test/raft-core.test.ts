@@ -112,6 +112,22 @@ t.test('a new commit index alone goes only to followers with nothing in flight; 
   t.equal(c.node(3).status().commit, index);
 });
 
+t.test('the membership at an index behind a handed-out membership change is unknown until the application catches up', async (t) => {
+  const c = new MemCluster([1, 2, 3]);
+  c.elect(1);
+  const leader = c.node(1);
+  leader.propose(bytes('x'));
+  c.stabilize();
+  const x = leader.status().lastIndex;
+  t.same(leader.confStateAt(x), { voters: [1, 2, 3], learners: [] }, 'nothing changed after x');
+  leader.proposeConfChange({ type: 'add-learner', node: 4 });
+  c.stabilize(); // the change is committed and handed out: the core's membership has it
+  const change = leader.status().lastIndex;
+  t.same(leader.status().conf.learners, [4]);
+  t.equal(leader.confStateAt(x), null, 'an image at x taken now may not have the change applied: not the current membership');
+  t.same(leader.confStateAt(change), { voters: [1, 2, 3], learners: [4] }, 'at the change itself it is the current one');
+});
+
 t.test('a follower refuses proposals with KEEL_NOT_LEADER and names the leader', async (t) => {
   const c = new MemCluster([1, 2, 3]);
   c.elect(2);

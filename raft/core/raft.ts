@@ -792,6 +792,12 @@ export class Raft {
     return snapshot;
   }
 
+  confStateAt(index: number): ConfState | null {
+    assert(index <= this.log.applied, `membership at ${index} asked beyond applied ${this.log.applied}`);
+    if (index !== this.log.applied && this.#confChangedAfter(index)) return null;
+    return cloneConf(this.conf);
+  }
+
   #confAt(index: number): ConfState {
     assert(index === this.log.applied || !this.#confChangedAfter(index), `snapshot at ${index}: a membership change was applied after it`);
     return cloneConf(this.conf);

@@ -176,6 +176,15 @@ export class RawNode {
     return this.#raft.createSnapshot(index, data);
   }
 
+  /**
+   * The membership in force at `index` (<= applied): null while a membership change handed out
+   * after it may not be applied yet. An application that applies beside its Ready loop asks
+   * before it stores a snapshot's meta at its own applied index, and tries again later on null.
+   */
+  confStateAt(index: number): ConfState | null {
+    return this.#raft.confStateAt(index);
+  }
+
   /** Drops log entries up to `index` (<= applied); a snapshot is asked for when a follower needs one. */
   compact(index: number): void {
     this.#raft.compact(index);
