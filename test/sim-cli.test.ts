@@ -33,6 +33,26 @@ t.test('the Figure 8 schedule with the unsafe commit rule: violations and exit 1
   t.match(safe.out, /\nviolations: 0$/);
 });
 
+t.test('--apply-lag-ms and --unsafe-reads-before-apply: the lag shows in the summary, and the bug is caught', async (t) => {
+  const args = ['--seed', '1', '--steps', '2500', '--apply-lag-ms', '20', '--quiet'];
+  const unsafe = await capture(() => runSimCommand([...args, '--unsafe-reads-before-apply']));
+  t.equal(unsafe.code, 1);
+  t.match(unsafe.out, / apply-lag<=20ms /);
+  t.match(unsafe.out, /\nclients: clients=5 .*linearizability=not-linearizable/);
+  t.match(unsafe.out, /violation: t=\d+ linearizability: key "x\d": c\d+\.\d+ at n\d .* get /);
+  const safe = await capture(() => runSimCommand([...args, '--linearizable']));
+  t.equal(safe.code, 0);
+  t.match(safe.out, /linearizability=linearizable/);
+  const none = await capture(() => runSimCommand(['--seed', '1', '--steps', '1500', '--apply-lag-ms', '0', '--quiet']));
+  t.match(none.out, / apply-lag<=0ms /);
+  const bad = await capture(() => runSimCommand(['--apply-lag-ms', 'soon']));
+  t.equal(bad.code, 2);
+  t.match(bad.err, /--apply-lag-ms must be a whole number, got "soon"/);
+  const noClients = await capture(() => runSimCommand(['--unsafe-reads-before-apply', '--clients', '0']));
+  t.equal(noClients.code, 2);
+  t.match(noClients.err, /--unsafe-reads-before-apply needs kv clients/);
+});
+
 t.test('a schedule printed on a schedule: line replays', async (t) => {
   const first = await capture(() => runSimCommand(['--seed', '9', '--steps', '2000', '--quiet']));
   const schedule = /^schedule: (.*)$/m.exec(first.out)?.[1] ?? '';

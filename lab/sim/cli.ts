@@ -43,6 +43,13 @@ options:
   --unsafe-stale-reads
                    a test-only bug for the kv clients: members that do not lead serve
                    reads from their own state without ReadIndex (implies --linearizable)
+  --apply-lag-ms N each member applies committed entries up to N ms after the Ready that
+                   hands them out, as keel's driver applies beside its loop (0..1000).
+                   Default: drawn from the seed (0 in half the runs, else 10..40)
+  --unsafe-reads-before-apply
+                   a test-only bug for the kv clients: a read is served as soon as its
+                   read index is known, before the member has applied up to it (implies
+                   --linearizable; it shows only with an apply lag)
   --messages       also trace every message sent and delivered
   --quiet          print only the schedule, the summary and the violations, not the trace
   --help, -h       show this help
@@ -51,7 +58,8 @@ examples:
   npm run sim -- --seed 42 --nodes 5
   npm run sim -- --schedule figure8 --unsafe-commit --quiet
   npm run sim -- --seed 7 --linearizable --quiet
-  npm run sim -- --seed 7 --unsafe-stale-reads --quiet`;
+  npm run sim -- --seed 7 --unsafe-stale-reads --quiet
+  npm run sim -- --seed 3 --apply-lag-ms 20 --unsafe-reads-before-apply --quiet`;
 
 interface Flags {
   seed: number;
@@ -62,6 +70,9 @@ interface Flags {
   clients: number | null;
   linearizable: boolean;
   staleReads: boolean;
+  readsBeforeApply: boolean;
+  /** Null: the seed's draw. */
+  applyLagMs: number | null;
   messages: boolean;
   quiet: boolean;
   help: boolean;
@@ -89,11 +100,12 @@ export async function runSimCommand(argv: string[]): Promise<number> {
   return result.violationCount > 0 ? exitViolations : 0;
 }
 
-const valueFlags = new Set(['--seed', '--steps', '--nodes', '--schedule', '--clients']);
+const valueFlags = new Set(['--seed', '--steps', '--nodes', '--schedule', '--clients', '--apply-lag-ms']);
 const booleanFlags: Record<string, keyof Flags> = {
   '--unsafe-commit': 'unsafe',
   '--linearizable': 'linearizable',
   '--unsafe-stale-reads': 'staleReads',
+  '--unsafe-reads-before-apply': 'readsBeforeApply',
   '--messages': 'messages',
   '--quiet': 'quiet',
   '--help': 'help',
@@ -103,6 +115,7 @@ const booleanFlags: Record<string, keyof Flags> = {
 function parseFlags(argv: string[]): Flags {
   const flags: Flags = {
     seed: 1, steps: 4000, nodes: 3, schedule: 'seeded', unsafe: false, clients: null, linearizable: false, staleReads: false,
+    readsBeforeApply: false, applyLagMs: null,
     messages: false, quiet: false, help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -129,6 +142,7 @@ function setValue(flags: Flags, name: string, value: string): void {
   if (name === '--seed') flags.seed = parseInteger(name, value, 0, 0xffff_ffff);
   else if (name === '--steps') flags.steps = parseInteger(name, value, 1, stepsMax);
   else if (name === '--clients') flags.clients = parseInteger(name, value, 0, clientsMax);
+  else if (name === '--apply-lag-ms') flags.applyLagMs = parseInteger(name, value, 0, 1000);
   else if (name === '--nodes') {
     flags.nodes = parseInteger(name, value, 3, 5);
     if (flags.nodes === 4) throw new UsageError('--nodes must be 3 or 5, got 4');
@@ -159,6 +173,8 @@ function planRun(flags: Flags): { schedule: FaultSchedule; options: SimOptions }
       unsafeCommitPreviousTermByCount: flags.unsafe,
       clients: clientsOf(flags),
       unsafeFollowerLocalReads: flags.staleReads,
+      unsafeReadsBeforeApply: flags.readsBeforeApply,
+      applyLagMsMax: flags.applyLagMs ?? options.applyLagMsMax,
       traceMessages: flags.messages,
       keepTrace: !flags.quiet,
     },
@@ -166,8 +182,9 @@ function planRun(flags: Flags): { schedule: FaultSchedule; options: SimOptions }
 }
 
 function clientsOf(flags: Flags): number {
-  const clients = flags.clients ?? (flags.linearizable || flags.staleReads ? clientsDefault : 0);
+  const clients = flags.clients ?? (flags.linearizable || flags.staleReads || flags.readsBeforeApply ? clientsDefault : 0);
   if (flags.staleReads && clients === 0) throw new UsageError('--unsafe-stale-reads needs kv clients (--clients N with N > 0)');
+  if (flags.readsBeforeApply && clients === 0) throw new UsageError('--unsafe-reads-before-apply needs kv clients (--clients N with N > 0)');
   return clients;
 }
 
@@ -206,7 +223,7 @@ export function summaryLine(result: SimResult): string {
   const m = s.messages;
   return [
     `summary: seed=${result.seed} nodes=${result.nodes} steps=${s.steps} faults=${result.schedule.length}`,
-    `heal=${s.healMs}ms liveness=${s.livenessChecked ? 'checked' : 'not-reached'}`,
+    `heal=${s.healMs}ms liveness=${s.livenessChecked ? 'checked' : 'not-reached'} apply-lag<=${s.applyLagMsMax}ms`,
     `leader-terms=${s.leaderTerms} max-term=${s.maxTerm} applied=${s.appliedMax}`,
     `proposals=${s.proposalsAccepted}/${s.proposalsAccepted + s.proposalsRefused} crashes=${s.crashes}`,
     `snapshots=${s.snapshotsTaken}+${s.snapshotsInstalled}-installed`,

@@ -26,6 +26,7 @@ export interface KvClientsOptions {
   timeoutMs: number;
   /** See KvServiceOptions. */
   unsafeFollowerLocalReads: boolean;
+  unsafeReadsBeforeApply: boolean;
 }
 
 /** One operation as a client saw it. */

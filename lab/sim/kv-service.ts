@@ -42,6 +42,11 @@ export interface KvServiceOptions {
    * once, without ReadIndex (a stale read). Default false.
    */
   unsafeFollowerLocalReads: boolean;
+  /**
+   * Test-only fault: a read is served as soon as its read index is known, from whatever the
+   * member has applied by then (the bug the apply wait prevents). Default false.
+   */
+  unsafeReadsBeforeApply: boolean;
 }
 
 export class KvService {
@@ -124,8 +129,8 @@ export class KvService {
     }
     const sm = host.disk.sm;
     for (const p of mine) {
-      if (p.index === null || p.index > sm.applied) continue;
       const { input } = p.request;
+      if (p.index === null || (p.index > sm.applied && !(input.op === 'get' && this.#options.unsafeReadsBeforeApply))) continue;
       if (input.op === 'get') this.#settle(p, { kind: 'ok', output: { value: sm.read(input.key) } });
       else this.#settle(p, { kind: 'indeterminate', why: `a snapshot at ${sm.applied} skipped entry ${p.index}` });
     }

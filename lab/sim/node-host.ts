@@ -50,6 +50,11 @@ export interface HostOptions {
   compactKeepMax: number;
   /** Send a leader's replication messages before its own write (the Ready contract allows it). */
   leaderMessagesEarly: boolean;
+  /**
+   * The apply stage lags the Ready loop by up to this many ms (drawn per Ready), as keel's
+   * driver applies committed entries beside its loop; 0: applied within the Ready.
+   */
+  applyLagMsMax: number;
 }
 
 export class NodeHost {
@@ -64,6 +69,8 @@ export class NodeHost {
   #env: HostEnv;
   #options: HostOptions;
   #compacted = 0;
+  /** Committed entries handed out by the core and not applied yet, in order, each batch with its due time. */
+  #applyQueue: Array<{ dueMs: number; entries: Entry[] }> = [];
 
   constructor(env: HostEnv, options: HostOptions) {
     this.id = options.id;
@@ -100,6 +107,7 @@ export class NodeHost {
 
   crash(why: string): void {
     this.#core = null;
+    this.#applyQueue = []; // the apply stage's memory: a restart applies them again from the log
     this.role = 'follower';
     this.leader = 0;
     this.#trace(`crash (${why})`);
@@ -187,7 +195,7 @@ export class NodeHost {
     this.#persist(ready, leaderTerm);
     if (ready.softState !== null) this.#noteSoftState(ready.softState);
     if (point === 'after-persist') return this.#die(point);
-    this.#apply(ready);
+    this.#handOut(ready.committedEntries);
     this.#env.onApplied(this, ready.readStates);
     if (point === 'after-apply') return this.#die(point);
     if (!this.#options.leaderMessagesEarly) this.#sendAll(ready.leaderMessages);
@@ -219,6 +227,7 @@ export class NodeHost {
   #installSnapshot(ready: Ready, isLeader: boolean): void {
     const snapshot = ready.snapshot;
     if (snapshot === null) return;
+    this.#applyAll();
     const { checker, nowMs } = this.#env;
     const { index, term } = snapshot.meta;
     if (index <= this.disk.sm.applied) {
@@ -253,9 +262,36 @@ export class NodeHost {
     if (becameLeader) this.#env.checker.observeLeader(this.#env.nowMs, this.id, term, this.disk);
   }
 
-  #apply(ready: Ready): void {
-    const entries = ready.committedEntries;
+  /** Committed entries go to the apply stage: applied now, or after a drawn lag behind earlier batches. */
+  #handOut(entries: Entry[]): void {
     if (entries.length === 0) return;
+    const lagMax = this.#options.applyLagMsMax;
+    if (lagMax === 0 && this.#applyQueue.length === 0) return this.#apply(entries);
+    const dueMs = Math.max(this.#env.nowMs + this.#options.prng.int(lagMax + 1), this.#applyQueue.at(-1)?.dueMs ?? 0);
+    this.#applyQueue.push({ dueMs, entries });
+    this.#applyDue(this.#env.nowMs);
+  }
+
+  /** The simulator's step: applies the batches due by `nowMs`; reads waiting for them may be served. */
+  applyDue(nowMs: number): void {
+    if (this.#core !== null && this.#applyDue(nowMs)) this.#env.onApplied(this, []);
+  }
+
+  #applyDue(nowMs: number): boolean {
+    let applied = false;
+    while (this.#applyQueue.length > 0 && this.#applyQueue[0].dueMs <= nowMs) {
+      this.#apply(this.#applyQueue.shift()!.entries);
+      applied = true;
+    }
+    return applied;
+  }
+
+  /** Everything handed out is applied first: before an image replaces the state, or is taken of it. */
+  #applyAll(): void {
+    if (this.#applyDue(Infinity)) this.#env.onApplied(this, []);
+  }
+
+  #apply(entries: Entry[]): void {
     const { checker, nowMs } = this.#env;
     for (const entry of entries) {
       if (entry.index <= this.disk.sm.applied) {
@@ -272,6 +308,7 @@ export class NodeHost {
 
   /** The core has a follower to catch up and no snapshot since it (re)started: hand it the image. */
   #snapshotWanted(): void {
+    this.#applyAll();
     const snapshot = this.#live().createSnapshot(this.disk.sm.applied, this.disk.sm.serialize());
     this.disk.saveSnapshot(snapshot);
     this.snapshotsTaken += 1;
@@ -289,6 +326,11 @@ export class NodeHost {
     const core = this.#live();
     const applied = this.disk.sm.applied;
     if (applied <= this.disk.snapshotIndex) return;
+    if (core.confStateAt(applied) === null) {
+      // As keel's driver: the image's membership must be the one at its index; a later Ready tries again.
+      this.#trace(`snapshot ${applied} deferred: a membership change after it is not applied yet`);
+      return;
+    }
     const snapshot = core.createSnapshot(applied, this.disk.sm.serialize());
     this.disk.saveSnapshot(snapshot);
     this.snapshotsTaken += 1;

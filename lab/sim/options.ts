@@ -49,6 +49,14 @@ export interface SimOptions {
   lincheckTimeoutMs?: number;
   /** Test-only fault: a member that does not lead serves kv clients' reads from its own state, without ReadIndex. Default false. */
   unsafeFollowerLocalReads?: boolean;
+  /**
+   * The apply stage lags each member's Ready loop by up to this many ms (drawn per Ready), as
+   * keel's driver applies beside its loop: a member may know a read index it has not applied
+   * yet. Default 0: entries are applied within the Ready that hands them out.
+   */
+  applyLagMsMax?: number;
+  /** Test-only fault: a member serves a read once it knows its read index, without waiting to apply up to it. Default false. */
+  unsafeReadsBeforeApply?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -72,6 +80,8 @@ export interface ResolvedOptions {
   clientTimeoutMs: number;
   lincheckTimeoutMs: number;
   unsafeFollowerLocalReads: boolean;
+  applyLagMsMax: number;
+  unsafeReadsBeforeApply: boolean;
 }
 
 export function resolveOptions(options: SimOptions): ResolvedOptions {
@@ -79,6 +89,8 @@ export function resolveOptions(options: SimOptions): ResolvedOptions {
   if (!Number.isInteger(options.steps) || options.steps < 0) throw new RangeError(`steps must be a whole number >= 0, got ${options.steps}`);
   const clients = options.clients ?? 0;
   if (!Number.isInteger(clients) || clients < 0 || clients > clientsMax) throw new RangeError(`clients must be 0..${clientsMax}, got ${clients}`);
+  const applyLagMsMax = options.applyLagMsMax ?? 0;
+  if (!Number.isInteger(applyLagMsMax) || applyLagMsMax < 0) throw new RangeError(`applyLagMsMax must be a whole number >= 0, got ${applyLagMsMax}`);
   const tickMs = options.tickMs ?? 10;
   const electionTicks = options.electionTicks ?? 10;
   return {
@@ -102,6 +114,8 @@ export function resolveOptions(options: SimOptions): ResolvedOptions {
     clientTimeoutMs: options.clientTimeoutMs ?? 400,
     lincheckTimeoutMs: options.lincheckTimeoutMs ?? 10_000,
     unsafeFollowerLocalReads: options.unsafeFollowerLocalReads ?? false,
+    applyLagMsMax,
+    unsafeReadsBeforeApply: options.unsafeReadsBeforeApply ?? false,
   };
 }
 
@@ -125,6 +139,8 @@ export interface SimStats {
   /** When every fault was over (ms), and whether the liveness deadline fell within the run. */
   healMs: number;
   livenessChecked: boolean;
+  /** The run's applyLagMsMax (0: entries applied within their Ready). */
+  applyLagMsMax: number;
 }
 
 export interface SimResult {

@@ -23,6 +23,8 @@ export function seededRun(seed: number, nodes: number, steps: number): SeededRun
     steps,
     extendForLiveness: false,
     leaderMessagesEarly: prng.chance(0.5),
+    // Half the runs apply beside the Ready loop, as keel does under load (8-40 ms behind).
+    applyLagMsMax: prng.chance(0.5) ? prng.range(10, 41) : 0,
   };
   return { schedule, options };
 }

@@ -72,6 +72,7 @@ export class Simulator implements HostEnv {
       keys: o.clientKeys,
       timeoutMs: o.clientTimeoutMs,
       unsafeFollowerLocalReads: o.unsafeFollowerLocalReads,
+      unsafeReadsBeforeApply: o.unsafeReadsBeforeApply,
     });
   }
 
@@ -92,7 +93,7 @@ export class Simulator implements HostEnv {
       const snapshotEveryApplied = o.snapshotEveryApplied ?? prng.range(20, 100);
       this.#hosts.set(id, new NodeHost(this, {
         id, prng: hostPrng, raft, bootstrapConf: { voters: id <= this.members ? voters : [], learners: [] },
-        snapshotEveryApplied, compactKeepMax: 10, leaderMessagesEarly: o.leaderMessagesEarly,
+        snapshotEveryApplied, compactKeepMax: 10, leaderMessagesEarly: o.leaderMessagesEarly, applyLagMsMax: o.applyLagMsMax,
       }));
     }
   }
@@ -174,7 +175,7 @@ export class Simulator implements HostEnv {
     const o = this.#options;
     const deadline = this.#healMs + o.livenessMs;
     const end = o.extendForLiveness ? Math.max(o.steps, deadline + 1) : o.steps;
-    this.event(`run seed=${this.seed} nodes=${this.members} steps=${end} faults=${this.schedule.length} heal=${this.#healMs}`);
+    this.event(`run seed=${this.seed} nodes=${this.members} steps=${end} faults=${this.schedule.length} heal=${this.#healMs}${o.applyLagMsMax > 0 ? ` apply-lag<=${o.applyLagMsMax}ms` : ''}`);
     for (let t = 0; t < end && !this.#stopped; t++) {
       this.nowMs = t;
       this.#guard(() => this.#step(t));
@@ -206,6 +207,7 @@ export class Simulator implements HostEnv {
   #step(t: number): void {
     if (t === 0) for (const host of this.#hosts.values()) host.start();
     this.#restartDue(t);
+    for (const host of this.#hosts.values()) host.applyDue(t);
     this.#flushReports();
     this.#nemesis.onStep(t);
     if (t === this.#healMs) this.#heal();
@@ -306,6 +308,7 @@ export class Simulator implements HostEnv {
         messages: { ...this.network.stats },
         healMs: this.#healMs,
         livenessChecked: livenessChecked && !this.#stopped,
+        applyLagMsMax: this.#options.applyLagMsMax,
       },
       clients,
     };
