@@ -163,6 +163,8 @@ export class RaftNode {
   #readSeq = 0;
   #applyChain: Promise<void> = Promise.resolve();
   #applyBacklog = 0;
+  /** Batches queued for the apply stage that no apply step has taken yet (#queueApply). */
+  #applyWaiting: Entry[][] = [];
   #leader: NodeId = noNode;
   #term = 0;
   #leaderWaiters: Array<() => void> = [];
@@ -496,14 +498,27 @@ export class RaftNode {
     this.#maybeCompact();
   }
 
-  /** Queues committed entries for the apply stage, in order; the loop waits while applyBatchesMax batches are queued. */
+  /**
+   * Queues committed entries for the apply stage, in order; the loop waits while applyBatchesMax
+   * batches are queued. Batches that queue up while the state machine is busy are applied
+   * together, in one state-machine write.
+   */
   #queueApply(entries: Entry[]): void {
     this.#applyBacklog++;
-    this.#applyChain = this.#applyChain
-      .then(() => (this.#fatal ? undefined : this.#apply(entries)))
-      .then(() => this.#releaseReads())
-      .catch((error: unknown) => this.#die(error as Error))
-      .finally(() => this.#applyBacklog--);
+    this.#applyWaiting.push(entries);
+    if (this.#applyWaiting.length > 1) return; // the step queued for the first one takes this one too
+    this.#applyChain = this.#applyChain.then(async () => {
+      const batches = this.#applyWaiting;
+      this.#applyWaiting = [];
+      try {
+        if (!this.#fatal) await this.#apply(batches.length === 1 ? batches[0] : batches.flat());
+        this.#releaseReads();
+      } catch (error) {
+        this.#die(error as Error);
+      } finally {
+        this.#applyBacklog -= batches.length;
+      }
+    });
   }
 
   /** Resolves once every queued batch is applied. */

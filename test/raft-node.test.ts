@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { LogStore } from '../raft/log-store.ts';
-import { RaftNode } from '../raft/node.ts';
+import { RaftNode, type StateMachine } from '../raft/node.ts';
 import { MvccStore, encodeEnvelope } from '../store/mvcc/index.ts';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const put = (key: string, value: string): Uint8Array => encodeEnvelope({ command: { op: 'put', request: { key: bytes(key), value: bytes(value) } } });
 
-async function singleNode(t: Test, syncDelayMs = 0) {
+async function singleNode(t: Test, syncDelayMs = 0, wrap: (kv: MvccStore) => StateMachine = (kv) => kv) {
   const dir = mkdtempSync(join(tmpdir(), 'keel-node-'));
   const db = new Level<Uint8Array, Uint8Array>(join(dir, 'db'), { keyEncoding: 'view', valueEncoding: 'view' });
   await db.open();
@@ -25,7 +25,7 @@ async function singleNode(t: Test, syncDelayMs = 0) {
     id: 1,
     conf: { voters: [1], learners: [] },
     logStore: new LogStore({ dir, db, syncDelayMs }),
-    stateMachine: kv,
+    stateMachine: wrap(kv),
     transport: { send: () => {} },
     tickMs: 10,
     onFatal: (error) => fatal.push(error),
@@ -74,4 +74,40 @@ t.test('a failed write stops the node: nothing is acknowledged and onFatal is ca
   t.match(fatal[0], stopped);
   await t.rejects(node.propose(bytes('x'), 1000), stopped, 'and refuses everything after');
   await t.rejects(node.readIndex(1000), stopped);
+});
+
+t.test('batches committed while the state machine is busy are applied together, in order, in one call', async (t) => {
+  const calls: string[][] = [];
+  let release = (): void => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const { node, kv } = await singleNode(t, 0, (kv) => {
+    const sm: StateMachine = {
+      appliedIndex: () => kv.appliedIndex(),
+      apply: async (entries) => {
+        const writes = entries.filter((e) => e.kind === 'normal' && e.data.length > 0).map((e) => String(e.index));
+        if (writes.length > 0) calls.push(writes);
+        if (writes.length > 0 && calls.length === 1) await gate; // the first write holds the stage
+        return kv.apply(entries);
+      },
+      snapshot: () => kv.snapshot(),
+      restoreOps: (data, meta) => kv.restoreOps(data, meta),
+      restored: (meta) => kv.restored(meta),
+    };
+    return sm;
+  });
+  await node.readIndex(5000); // the no-op is applied
+  const first = node.propose(put('a', '1'), 5000);
+  while (calls.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  const later = [];
+  for (const key of ['b', 'c', 'd']) {
+    later.push(node.propose(put(key, '1'), 5000));
+    await new Promise((resolve) => setTimeout(resolve, 30)); // each its own Ready, committed while 'a' applies
+  }
+  release();
+  await Promise.all([first, ...later]);
+  t.equal(calls.length, 2, `one apply for the three queued batches: ${JSON.stringify(calls)}`);
+  t.equal(calls[1]?.length, 3, 'b, c and d together');
+  t.same(calls[1], [...(calls[1] ?? [])].sort((x, y) => Number(x) - Number(y)), 'in log order');
+  await node.readIndex(5000);
+  t.same((await kv.range({ key: bytes('a'), rangeEnd: bytes('e') })).kvs.map((e) => new TextDecoder().decode(e.key)), ['a', 'b', 'c', 'd']);
 });
