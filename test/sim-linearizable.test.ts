@@ -6,11 +6,11 @@
 // A failure prints the fast-check seed, the shrunk schedule and the command that replays it.
 // SIM_FC_SEED=<n> replays a fast-check run; SIM_LIN_RUNS=<n> changes the run count.
 import t, { type Test } from 'tap';
-import fc from 'fast-check';
 import {
-  checkClients, clientHistory, faultScheduleArbitrary, runSchedule, seededRun, type ClientOp, type FaultSchedule, type Outcome, type SimResult,
+  checkClients, clientHistory, runSchedule, seededRun, type ClientOp, type FaultSchedule, type Outcome, type SimResult,
 } from '../lab/sim/index.ts';
 import type { KeelInput, KeelOutput } from '../lab/lincheck/index.ts';
+import { checkSchedules, fcSeedOf } from './support/sim-schedules.ts';
 
 const horizonMs = 1000;
 /** Faults end by horizon + window + down (at most 1600 ms more); then 1000 ms to commit. */
@@ -28,13 +28,12 @@ function replayCommand(seed: number, nodes: number, schedule: FaultSchedule): st
 }
 
 function checkHistories(t: Test, nodes: number, numRuns: number): void {
-  const fcSeed = Number(process.env.SIM_FC_SEED ?? (Date.now() ^ (nodes * 7919)) >>> 0);
+  const fcSeed = fcSeedOf(nodes);
   t.comment(`fast-check seed ${fcSeed} (${nodes} members, ${numRuns} runs): SIM_FC_SEED=${fcSeed} replays it`);
   const totals = { ops: 0, checked: 0, indeterminate: 0, unknown: 0 };
-  const property = fc.property(
-    fc.integer({ min: 0, max: 0xffff_ffff }),
-    faultScheduleArbitrary({ nodes, horizonMs }),
-    (seed, schedule) => {
+  const failure = checkSchedules({
+    fcSeed, numRuns, nodes, horizonMs,
+    run: (seed, schedule) => {
       const result = runOf(seed, nodes, schedule);
       const report = result.clients!;
       totals.ops += report.ops;
@@ -43,21 +42,8 @@ function checkHistories(t: Test, nodes: number, numRuns: number): void {
       if (report.verdict === 'unknown') totals.unknown += 1;
       if (result.violations.length > 0) throw new Error(result.violations.join('\n'));
     },
-  );
-  let failure: string | null = null;
-  fc.assert(property, {
-    seed: fcSeed,
-    numRuns,
-    reporter: (details) => {
-      if (!details.failed || details.counterexample === null) return;
-      const [seed, schedule] = details.counterexample;
-      failure = [
-        `fast-check seed ${fcSeed}, path ${details.counterexamplePath ?? ''}, after ${details.numRuns} runs and ${details.numShrinks} shrinks`,
-        `simulator seed ${seed}, ${nodes} members, shrunk schedule: ${JSON.stringify(schedule)}`,
-        `violations: ${runOf(seed, nodes, schedule).violations.join(' | ')}`,
-        `replay: ${replayCommand(seed, nodes, schedule)}`,
-      ].join('\n');
-    },
+    violationsOf: (seed, schedule) => runOf(seed, nodes, schedule).violations,
+    replayCommand: (seed, schedule) => replayCommand(seed, nodes, schedule),
   });
   t.comment(`client operations ${totals.ops}, checked ${totals.checked}, indeterminate ${totals.indeterminate}; unknown verdicts ${totals.unknown}`);
   if (failure !== null) t.fail(`a fault schedule gives a history that is not linearizable:\n${failure}`);

@@ -3,8 +3,8 @@
 // A failure prints the fast-check seed, the shrunk schedule and the command that replays it.
 // SIM_FC_SEED=<n> replays a fast-check run; SIM_FC_RUNS=<n> changes the run count.
 import t, { type Test } from 'tap';
-import fc from 'fast-check';
-import { faultScheduleArbitrary, runSchedule, seededRun, type FaultSchedule } from '../lab/sim/index.ts';
+import { runSchedule, seededRun, type FaultSchedule } from '../lab/sim/index.ts';
+import { checkSchedules, fcSeedOf } from './support/sim-schedules.ts';
 
 const horizonMs = 1000;
 /** Faults end by horizon + window + down (at most 1600 ms more); then 1000 ms to commit. */
@@ -21,30 +21,16 @@ function replayCommand(seed: number, nodes: number, schedule: FaultSchedule): st
 }
 
 function checkCluster(t: Test, nodes: number, numRuns: number): void {
-  const fcSeed = Number(process.env.SIM_FC_SEED ?? (Date.now() ^ (nodes * 7919)) >>> 0);
+  const fcSeed = fcSeedOf(nodes);
   t.comment(`fast-check seed ${fcSeed} (${nodes} members, ${numRuns} runs): SIM_FC_SEED=${fcSeed} replays it`);
-  const property = fc.property(
-    fc.integer({ min: 0, max: 0xffff_ffff }),
-    faultScheduleArbitrary({ nodes, horizonMs }),
-    (seed, schedule) => {
+  const failure = checkSchedules({
+    fcSeed, numRuns, nodes, horizonMs,
+    run: (seed, schedule) => {
       const violations = violationsOf(seed, nodes, schedule);
       if (violations.length > 0) throw new Error(violations.join('\n'));
     },
-  );
-  let failure: string | null = null;
-  fc.assert(property, {
-    seed: fcSeed,
-    numRuns,
-    reporter: (details) => {
-      if (!details.failed || details.counterexample === null) return;
-      const [seed, schedule] = details.counterexample;
-      failure = [
-        `fast-check seed ${fcSeed}, path ${details.counterexamplePath ?? ''}, after ${details.numRuns} runs and ${details.numShrinks} shrinks`,
-        `simulator seed ${seed}, ${nodes} members, shrunk schedule: ${JSON.stringify(schedule)}`,
-        `violations: ${violationsOf(seed, nodes, schedule).join(' | ')}`,
-        `replay: ${replayCommand(seed, nodes, schedule)}`,
-      ].join('\n');
-    },
+    violationsOf: (seed, schedule) => violationsOf(seed, nodes, schedule),
+    replayCommand: (seed, schedule) => replayCommand(seed, nodes, schedule),
   });
   if (failure !== null) t.fail(`a fault schedule breaks the cluster:\n${failure}`);
   else t.pass(`${numRuns} random fault schedules, no violation`);
