@@ -26,9 +26,12 @@ export interface StateMachine {
   appliedIndex(): Promise<number>;
   /**
    * Applies committed entries in order, in one batch that also stores the applied index.
-   * Returns one result per entry (undefined for no-op and membership entries).
+   * Returns one result per entry (undefined for no-op and membership entries). A state machine
+   * may call `answer` with the results once they are final and before its write lands: the
+   * entries are committed, so their proposers are answered then, while reads still wait for the
+   * write (the applied index moves only when apply resolves).
    */
-  apply(entries: Entry[]): Promise<unknown[]>;
+  apply(entries: Entry[], answer?: (results: unknown[]) => void): Promise<unknown[]>;
   /** A serialized image of the state at the applied index. */
   snapshot(): Promise<Uint8Array>;
   /** Batch operations that replace the whole state with an image, written with the log's snapshot. */
@@ -151,6 +154,8 @@ export class RaftNode {
   #stopped = false;
   #fatal: Error | null = null;
   #appliedIndex = 0;
+  /** The last entry whose proposer was answered with its result: at most one apply batch ahead of #appliedIndex. */
+  #answeredIndex = 0;
   #lastSnapshotIndex = 0;
   /** Bytes of entry data applied since the last compaction or installed snapshot. */
   #bytesSinceSnapshot = 0;
@@ -361,6 +366,18 @@ export class RaftNode {
     return this.#appliedIndex;
   }
 
+  /**
+   * Resolves once everything this member has answered is applied here: a proposer is answered
+   * before the apply's write lands, and a serializable read that follows its own write must
+   * still see it.
+   */
+  answeredApplied(): Promise<void> {
+    if (this.#answeredIndex <= this.#appliedIndex) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#readsWaitingApply.push({ index: this.#answeredIndex, resolve, reject });
+    });
+  }
+
   /** The index of the last compaction or installed snapshot here (0: none): the log starts after it on disk. */
   get snapshotIndex(): number {
     return this.#lastSnapshotIndex;
@@ -562,12 +579,25 @@ export class RaftNode {
   }
 
   async #apply(entries: Entry[]): Promise<void> {
+    let answered = false;
+    const answer = (results: unknown[]): void => {
+      if (answered) return;
+      answered = true;
+      this.#answer(entries, results);
+    };
     let results: unknown[];
     try {
-      results = await this.#options.stateMachine.apply(entries);
+      results = await this.#options.stateMachine.apply(entries, answer);
     } catch (error) {
       throw new ApplyError(entries[0].index, error);
     }
+    answer(results);
+    this.#appliedIndex = entries[entries.length - 1].index;
+    for (const entry of entries) this.#bytesSinceSnapshot += entry.data.byteLength;
+  }
+
+  /** The proposers of `entries` get their results (or learn their entry was replaced). */
+  #answer(entries: Entry[], results: unknown[]): void {
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
       const pending = this.#proposals.get(entry.index);
@@ -579,9 +609,8 @@ export class RaftNode {
       }
       this.#options.observe?.committed?.(performance.now() - pending.startedMs);
       pending.resolve(results[i]);
+      this.#answeredIndex = entry.index;
     }
-    this.#appliedIndex = entries[entries.length - 1].index;
-    for (const entry of entries) this.#bytesSinceSnapshot += entry.data.byteLength;
   }
 
   #dropProposalsUpTo(index: number): void {

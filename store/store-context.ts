@@ -45,7 +45,7 @@ export function storeContext(options: ContextOptions): StoreContext {
   return {
     propose: (envelope: Envelope) => node.propose(encodeEnvelope(envelope), options.requestTimeoutMs) as Promise<CommandResult | CommandError>,
     readBarrier: async (consistency) => {
-      if (consistency === 'serializable') return;
+      if (consistency === 'serializable') return node.answeredApplied(); // a member's own answers are visible in its reads
       if (options.unsafeFollowerReads === true && node.leader !== config.id) return;
       await awaitLeader();
       await node.readIndex(options.requestTimeoutMs);

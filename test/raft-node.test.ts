@@ -111,3 +111,36 @@ t.test('batches committed while the state machine is busy are applied together, 
   await node.readIndex(5000);
   t.same((await kv.range({ key: bytes('a'), rangeEnd: bytes('e') })).kvs.map((e) => new TextDecoder().decode(e.key)), ['a', 'b', 'c', 'd']);
 });
+
+t.test("a write is answered once its result is final, before the state machine's write lands; reads wait for that write", async (t) => {
+  let release = (): void => {};
+  let holding = false;
+  const { node } = await singleNode(t, 0, () => ({
+    appliedIndex: async () => 0,
+    apply: async (entries, answer) => {
+      const results = entries.map((e) => `result ${e.index}`);
+      answer?.(results);
+      if (holding) await new Promise<void>((resolve) => (release = resolve)); // the write has not landed
+      return results;
+    },
+    snapshot: async () => new Uint8Array(0),
+    restoreOps: async () => [],
+    restored: () => {},
+  }));
+  await node.readIndex(5000);
+  holding = true;
+  const settled = (p: Promise<unknown>): Promise<boolean> => Promise.race([p.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 100))]);
+  const result = await Promise.race([node.propose(bytes('x'), 5000), new Promise((resolve) => setTimeout(() => resolve('not answered'), 2000))]);
+  t.match(result, /^result \d+$/, 'the proposer has its result while the write is held');
+  const index = Number(String(result).split(' ')[1]);
+  t.ok(node.appliedIndex < index, `the applied index (${node.appliedIndex}) has not moved to ${index}`);
+  const read = node.readIndex(5000);
+  const ownWrites = node.answeredApplied();
+  t.notOk(await settled(read), 'a linearizable read waits for the write');
+  t.notOk(await settled(ownWrites), "so does a serializable read that must see this member's answers");
+  release();
+  t.ok(await settled(read), 'then both go on');
+  t.ok(await settled(ownWrites));
+  t.equal(node.appliedIndex, index);
+  t.ok(await settled(node.answeredApplied()), 'nothing answered beyond applied: at once');
+});

@@ -108,19 +108,20 @@ export class MvccStore implements StateMachine {
     return () => this.#listeners.delete(listener);
   }
 
-  async apply(entries: Entry[]): Promise<unknown[]> {
+  /** See StateMachine.apply: `answer` gets the results once they are final, before the batch is written. */
+  async apply(entries: Entry[], answer?: (results: unknown[]) => void): Promise<unknown[]> {
     this.#assertUsable();
     assert(!this.#applying, 'apply calls must not overlap');
     if (entries.length === 0) return [];
     this.#applying = true;
     try {
-      return await this.#applyBatch(entries);
+      return await this.#applyBatch(entries, answer);
     } finally {
       this.#applying = false;
     }
   }
 
-  async #applyBatch(entries: Entry[]): Promise<unknown[]> {
+  async #applyBatch(entries: Entry[], answer: ((results: unknown[]) => void) | undefined): Promise<unknown[]> {
     // The applier is the latest cache's only writer and updates it after every batch it lands,
     // so a cached record is what LevelDB holds: a batch of hot keys reads nothing from disk.
     const batch = new BatchWriter(this.#db, this.#latest);
@@ -142,6 +143,7 @@ export class MvccStore implements StateMachine {
     const next: Meta = { appliedIndex: index, revision: state.revision, compactRevision: state.compactRevision, leaseIdMax: state.leaseIdMax };
     batch.put(metaKey, encodeMeta(next));
     const ops = batch.ops();
+    answer?.(results);
     try {
       await this.#db.batch(ops);
     } catch (error) {
