@@ -53,27 +53,28 @@ function proxiesFor(options: SystemOptions, ids: number[], pidOf: (id: number) =
   return new PeerProxies(members, pidOf);
 }
 
-export class KeelSystem implements System {
-  readonly name = 'keel' as const;
-  readonly ids = [1, 2, 3];
-  readonly cluster: ProcessCluster;
-  readonly proxies: PeerProxies | null;
+/** What both clusters offer the systems below: processes by member id, in a temp dir. */
+interface MemberProcesses {
+  readonly dir: string;
+  url(id: number): string;
+  pid(id: number): number;
+  running(id: number): boolean;
+  logFile(id: number): string;
+  startAll(): Promise<void>;
+  start(id: number): void;
+  kill(id: number, signal: NodeJS.Signals): Promise<unknown>;
+  destroy(): Promise<void>;
+}
 
-  constructor(options: SystemOptions) {
-    const proxyAddress = (id: number): string => `127.0.0.1:${options.basePort + proxyOffset + id}`;
-    this.cluster = new ProcessCluster({
-      basePort: options.basePort,
-      tweak: (config) => {
-        config.tickMs = heartbeatMs;
-        config.electionTicks = electionTimeoutMs / heartbeatMs;
-        if (options.noFsync) config.unsafeNoFsync = true;
-        // A master listens on its own peerAddress and dials the others at the addresses in its
-        // members list: with proxies, those are the proxies'.
-        if (options.proxied) config.members = config.members.map((m) => ({ ...m, peerAddress: proxyAddress(m.id) }));
-      },
-    });
-    this.proxies = proxiesFor(options, this.ids, (id) => (this.cluster.running(id) ? this.cluster.pid(id) : null));
-  }
+/** The part of a System that is the same for both: delegation to the cluster, and its proxies. */
+abstract class ClusterSystem<C extends MemberProcesses> {
+  abstract readonly ids: number[];
+  abstract leader(timeoutMs?: number): Promise<{ id: number; term: number }>;
+
+  constructor(
+    readonly cluster: C,
+    readonly proxies: PeerProxies | null,
+  ) {}
 
   get dir(): string {
     return this.cluster.dir;
@@ -98,12 +99,6 @@ export class KeelSystem implements System {
   async startAll(): Promise<void> {
     await this.proxies?.start();
     await this.cluster.startAll();
-  }
-
-  async leader(timeoutMs = 30_000): Promise<{ id: number; term: number }> {
-    const id = await this.cluster.leader(timeoutMs);
-    const status = await this.cluster.status(id);
-    return { id, term: Number(status.term) };
   }
 
   async kill(id: number): Promise<void> {
@@ -128,69 +123,48 @@ export class KeelSystem implements System {
   }
 }
 
-export class EtcdSystem implements System {
+export class KeelSystem extends ClusterSystem<ProcessCluster> implements System {
+  readonly name = 'keel' as const;
+  readonly ids = [1, 2, 3];
+
+  constructor(options: SystemOptions) {
+    const proxyAddress = (id: number): string => `127.0.0.1:${options.basePort + proxyOffset + id}`;
+    const cluster = new ProcessCluster({
+      basePort: options.basePort,
+      tweak: (config) => {
+        config.tickMs = heartbeatMs;
+        config.electionTicks = electionTimeoutMs / heartbeatMs;
+        if (options.noFsync) config.unsafeNoFsync = true;
+        // A master listens on its own peerAddress and dials the others at the addresses in its
+        // members list: with proxies, those are the proxies'.
+        if (options.proxied) config.members = config.members.map((m) => ({ ...m, peerAddress: proxyAddress(m.id) }));
+      },
+    });
+    super(cluster, proxiesFor(options, [1, 2, 3], (id) => (cluster.running(id) ? cluster.pid(id) : null)));
+  }
+
+  async leader(timeoutMs = 30_000): Promise<{ id: number; term: number }> {
+    const id = await this.cluster.leader(timeoutMs);
+    const status = await this.cluster.status(id);
+    return { id, term: Number(status.term) };
+  }
+}
+
+export class EtcdSystem extends ClusterSystem<EtcdCluster> implements System {
   readonly name = 'etcd' as const;
-  readonly cluster: EtcdCluster;
-  readonly proxies: PeerProxies | null;
 
   constructor(binary: string, options: SystemOptions) {
     const ids = [1, 2, 3];
     const proxyPorts = options.proxied ? new Map(ids.map((id) => [id, options.basePort + proxyOffset + id])) : undefined;
-    this.cluster = new EtcdCluster({ binary, basePort: options.basePort, heartbeatMs, electionMs: electionTimeoutMs, noFsync: options.noFsync, peerProxyPorts: proxyPorts });
-    this.proxies = proxiesFor(options, ids, (id) => (this.cluster.running(id) ? this.cluster.pid(id) : null));
+    const cluster = new EtcdCluster({ binary, basePort: options.basePort, heartbeatMs, electionMs: electionTimeoutMs, noFsync: options.noFsync, peerProxyPorts: proxyPorts });
+    super(cluster, proxiesFor(options, ids, (id) => (cluster.running(id) ? cluster.pid(id) : null)));
   }
 
   get ids(): number[] {
     return this.cluster.ids;
   }
 
-  get dir(): string {
-    return this.cluster.dir;
-  }
-
-  url(id: number): string {
-    return this.cluster.url(id);
-  }
-
-  pid(id: number): number {
-    return this.cluster.pid(id);
-  }
-
-  running(id: number): boolean {
-    return this.cluster.running(id);
-  }
-
-  logFile(id: number): string {
-    return this.cluster.logFile(id);
-  }
-
-  async startAll(): Promise<void> {
-    await this.proxies?.start();
-    await this.cluster.startAll();
-  }
-
   leader(timeoutMs?: number): Promise<{ id: number; term: number }> {
     return this.cluster.leader(timeoutMs);
-  }
-
-  kill(id: number): Promise<void> {
-    return this.cluster.kill(id, 'SIGKILL');
-  }
-
-  restart(id: number): void {
-    this.cluster.start(id);
-  }
-
-  pause(id: number): void {
-    process.kill(this.pid(id), 'SIGSTOP');
-  }
-
-  resume(id: number): void {
-    process.kill(this.pid(id), 'SIGCONT');
-  }
-
-  async destroy(): Promise<void> {
-    await this.cluster.destroy();
-    await this.proxies?.close();
   }
 }
