@@ -170,6 +170,13 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
   registry.add(new Gauge('keel_raft_term', 'Current Raft term.', () => [{ labels: {}, value: started.term }]));
   registry.add(new Gauge('keel_raft_is_leader', '1 on the leader.', () => [{ labels: {}, value: started.leader === config.id ? 1 : 0 }]));
   registry.add(new Gauge('keel_raft_applied_index', 'Last applied index.', () => [{ labels: {}, value: started.appliedIndex }]));
+  // Memory, under the names Prometheus' own client libraries use, so dashboards made for other
+  // processes read these too: where a master's resident memory goes (V8's heap, or buffers outside it).
+  registry.add(new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => [{ labels: {}, value: process.memoryUsage().rss }]));
+  registry.add(new Gauge('nodejs_heap_size_used_bytes', "Bytes used in V8's heap.", () => [{ labels: {}, value: process.memoryUsage().heapUsed }]));
+  registry.add(new Gauge('nodejs_heap_size_total_bytes', "Bytes V8's heap holds from the system.", () => [{ labels: {}, value: process.memoryUsage().heapTotal }]));
+  registry.add(new Gauge('nodejs_external_memory_bytes', 'Bytes of memory outside the heap owned by JavaScript objects (buffers among them).', () => [{ labels: {}, value: process.memoryUsage().external }]));
+  registry.add(new Gauge('nodejs_array_buffers_bytes', 'Bytes of ArrayBuffers and Buffers, part of the external memory.', () => [{ labels: {}, value: process.memoryUsage().arrayBuffers }]));
   registry.add(
     new Gauge('keel_peer_rtt_seconds', 'Round-trip time to each peer (transport ping).', () =>
       [...transport.stats()].filter(([, s]) => s.rttMs !== null).map(([id, s]) => ({ labels: { peer: String(id) }, value: s.rttMs! / 1000 })),

@@ -1,6 +1,7 @@
 // Three real master processes on loopback: election, the key-value API through any master,
 // bad input, and a leader killed or stopped.
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import { ProcessCluster, http, waitFor } from '../lab/cluster/process-cluster.ts';
 
 const cluster = new ProcessCluster();
@@ -71,9 +72,12 @@ t.test('observability: healthz, status, metrics', async (t) => {
   for (const field of ['term', 'commitIndex', 'appliedIndex', 'lastIndex']) t.type(status[field], 'number', field);
   t.same(Object.keys(status.peers as object).sort(), others(leader).map(String), 'per peer: match and last contact');
   const metrics = (await http('GET', `${cluster.url(leader)}/metrics`)).body.toString();
-  for (const name of ['keel_raft_term', 'keel_raft_leader_changes_total', 'keel_raft_proposals_committed_total', 'keel_raft_commit_latency_seconds_bucket', 'keel_disk_fsync_seconds_bucket', 'keel_raft_append_batch_entries_bucket', 'keel_peer_rtt_seconds']) {
+  for (const name of ['keel_raft_term', 'keel_raft_leader_changes_total', 'keel_raft_proposals_committed_total', 'keel_raft_commit_latency_seconds_bucket', 'keel_disk_fsync_seconds_bucket', 'keel_raft_append_batch_entries_bucket', 'keel_peer_rtt_seconds', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes', 'nodejs_array_buffers_bytes']) {
     t.match(metrics, new RegExp(`^${name}`, 'm'), name);
   }
+  const rss = Number(/^process_resident_memory_bytes (\d+)$/m.exec(metrics)?.[1]);
+  const vmRss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${cluster.pid(leader)}/status`, 'utf8'))?.[1]) * 1024;
+  t.ok(rss > vmRss / 2 && rss < vmRss * 2, `resident memory ${rss} B is the process's (${vmRss} B in /proc)`);
 });
 
 t.test('SIGKILL of the leader: a new leader serves writes; the old one restarts and catches up', async (t) => {
