@@ -53,7 +53,7 @@ export function storeContext(options: ContextOptions): StoreContext {
     range: (request) => store.range(request),
     leases: options.leases,
     lease: (id) => store.lease(id),
-    header: (): ClusterHeader => ({ clusterId, memberId: config.id, revision: store.currentRevision, raftTerm: node.term }),
+    header: (): ClusterHeader => ({ clusterId, memberId: config.id, revision: store.headerRevision, raftTerm: node.term }),
     members: (): MemberInfo[] =>
       config.members.map((m) => ({ id: m.id, name: `m${m.id}`, peerUrls: [`http://${m.peerAddress}`], clientUrls: [`http://${m.apiAddress}`], isLearner: false })),
     status: async (): Promise<MemberStatus> => {

@@ -325,14 +325,18 @@ t.test('revision-log records written whole (by keel before references) are still
 t.test('apply answers with the final results before its batch is written; the revision moves once it is', async (t) => {
   const h = await Harness.create();
   t.teardown(() => h.destroy());
-  const seen: Array<{ results: unknown[]; revision: number }> = [];
+  const seen: Array<{ results: unknown[]; revision: number; header: number }> = [];
   const entries = [
     h.entry({ command: { op: 'put', request: { key: bytes('a'), value: bytes('1') } } }),
     h.entry({ command: { op: 'put', request: { key: bytes('b'), value: bytes('2') } } }),
   ];
-  const results = await h.store.apply(entries, (answered) => seen.push({ results: answered, revision: h.store.currentRevision }));
+  const results = await h.store.apply(entries, (answered) =>
+    seen.push({ results: answered, revision: h.store.currentRevision, header: h.store.headerRevision }),
+  );
   t.equal(seen.length, 1, 'answered once');
   t.same(seen[0].results, results, 'with the results apply returns');
   t.equal(seen[0].revision, 0, 'before the batch landed: the store still stood at revision 0');
+  t.equal(seen[0].header, 2, 'but a response header already names the answered revision');
   t.equal(h.store.currentRevision, 2);
+  t.equal(h.store.headerRevision, 2);
 });

@@ -45,6 +45,8 @@ export class MvccStore implements StateMachine {
   readonly #dedup: DedupTable;
   readonly #leases = new LeaseTable();
   #meta: Meta = decodeMeta(undefined);
+  /** The revision after the last batch answered before its write landed (headerRevision). */
+  #answeredRevision = 0;
   #opened = false;
   #applying = false;
   /** The first failed batch write: the in-memory state is no longer trusted, nothing more is applied. */
@@ -98,6 +100,15 @@ export class MvccStore implements StateMachine {
     return this.#meta.revision;
   }
 
+  /**
+   * The revision a response header names: the current one, or the revision of a batch whose
+   * results were already answered (apply's `answer`) while its write is landing, so that no
+   * header goes back behind a write its member has answered.
+   */
+  get headerRevision(): number {
+    return Math.max(this.#meta.revision, this.#answeredRevision);
+  }
+
   get compactRevision(): number {
     return this.#meta.compactRevision;
   }
@@ -143,7 +154,10 @@ export class MvccStore implements StateMachine {
     const next: Meta = { appliedIndex: index, revision: state.revision, compactRevision: state.compactRevision, leaseIdMax: state.leaseIdMax };
     batch.put(metaKey, encodeMeta(next));
     const ops = batch.ops();
-    answer?.(results);
+    if (answer !== undefined) {
+      this.#answeredRevision = next.revision;
+      answer(results);
+    }
     try {
       await this.#db.batch(ops);
     } catch (error) {
