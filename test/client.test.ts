@@ -10,6 +10,11 @@ t.teardown(() => cluster.destroy());
 await cluster.startAll();
 const endpoints = cluster.configs.map((c) => cluster.url(c.id));
 
+// A test that fails here prints the masters' last log lines: a failure under CI load is hard to replay.
+t.afterEach((t) => {
+  if (!t.passing()) process.stderr.write(`${t.name} failed; the masters' logs:\n${cluster.logTails()}\n`);
+});
+
 function newClient(t: Test, list = endpoints): KeelClient {
   const client = new KeelClient({ endpoints: list, timeoutMs: 5_000, retryMs: 30_000 });
   t.teardown(() => client.close());

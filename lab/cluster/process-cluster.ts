@@ -167,6 +167,11 @@ export class ProcessCluster {
     return join(this.dir, `m${id}.log`);
   }
 
+  /** The last `lines` lines of every master's log, each under a heading: what a failed test prints. */
+  logTails(lines = 40): string {
+    return this.configs.map((c) => `--- master ${c.id} (${this.logFile(c.id)}), last ${lines} lines:\n${this.log(c.id).split('\n').slice(-lines - 1).join('\n')}`).join('\n');
+  }
+
   log(id: number): string {
     try {
       return readFileSync(this.logFile(id), 'utf8');
