@@ -4,16 +4,14 @@
 import t, { type Test } from 'tap';
 import { KeelClient, type KeyValue, type WatchEvent } from '../store/client.ts';
 import { ProcessCluster, testBasePort, waitFor } from '../lab/cluster/process-cluster.ts';
+import { logsOnFailure } from './support/cluster-logs.ts';
 
 const cluster = new ProcessCluster({ basePort: testBasePort(60) });
 t.teardown(() => cluster.destroy());
 await cluster.startAll();
 const endpoints = cluster.configs.map((c) => cluster.url(c.id));
 
-// A test that fails here prints the masters' last log lines: a failure under CI load is hard to replay.
-t.afterEach((t) => {
-  if (!t.passing()) process.stderr.write(`${t.name} failed; the masters' logs:\n${cluster.logTails()}\n`);
-});
+logsOnFailure(t, cluster);
 
 function newClient(t: Test, list = endpoints): KeelClient {
   const client = new KeelClient({ endpoints: list, timeoutMs: 5_000, retryMs: 30_000 });

@@ -3,9 +3,11 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { ProcessCluster, http, waitFor } from '../lab/cluster/process-cluster.ts';
+import { logsOnFailure } from './support/cluster-logs.ts';
 
 const cluster = new ProcessCluster();
 t.teardown(() => cluster.destroy());
+logsOnFailure(t, cluster);
 
 t.before(async () => {
   await cluster.startAll();

@@ -3,9 +3,11 @@
 // leader through any master.
 import t from 'tap';
 import { ProcessCluster, http, testBasePort, waitFor } from '../lab/cluster/process-cluster.ts';
+import { logsOnFailure } from './support/cluster-logs.ts';
 
 const cluster = new ProcessCluster({ basePort: testBasePort(0) });
 t.teardown(() => cluster.destroy());
+logsOnFailure(t, cluster);
 t.before(() => cluster.startAll());
 
 const json = async (method: string, url: string, body: unknown): Promise<Record<string, unknown>> => {
