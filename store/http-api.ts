@@ -96,9 +96,11 @@ export class MasterApi {
     if (path === '/healthz') return this.#send(res, 200, { ok: true });
     if (path === '/metrics') return this.#sendText(res, 200, this.#options.registry.render(), 'text/plain; version=0.0.4');
     if (path === '/v1/status') return this.#send(res, 200, this.#status());
-    // A watch starts from this member's state: one that includes every write it has answered.
-    if (path === '/v1/watch') return this.#options.node.answeredApplied().then(() => handleNativeWatch(req, res, url, hub, () => ctx.header()));
-    if (path === '/v3/watch') return this.#options.node.answeredApplied().then(() => handleEtcdWatch(req, res, hub, () => ctx.header()));
+    if (path === '/v1/watch' || path === '/v3/watch') {
+      await this.#options.node.answeredApplied(); // a watch starts from state with every write this member answered
+      if (path === '/v1/watch') return handleNativeWatch(req, res, url, hub, () => ctx.header());
+      return handleEtcdWatch(req, res, hub, () => ctx.header());
+    }
     if (path.startsWith('/v3/')) {
       if (method !== 'POST') return this.#sendText(res, 405, 'Method Not Allowed\n', 'text/plain; charset=utf-8');
       const body = await readBody(req, requestBytesMax);

@@ -108,6 +108,15 @@ function log(config: MasterConfig, line: string): void {
   process.stderr.write(`keel master ${config.id}: ${line}\n`);
 }
 
+/** The memory gauges of /metrics: name, help, and the process.memoryUsage() field each reads. */
+const memoryGauges: ReadonlyArray<[string, string, keyof NodeJS.MemoryUsage]> = [
+  ['process_resident_memory_bytes', 'Resident memory size in bytes.', 'rss'],
+  ['nodejs_heap_size_used_bytes', "Bytes used in V8's heap.", 'heapUsed'],
+  ['nodejs_heap_size_total_bytes', "Bytes V8's heap holds from the system.", 'heapTotal'],
+  ['nodejs_external_memory_bytes', 'Bytes of memory outside the heap owned by JavaScript objects (buffers among them).', 'external'],
+  ['nodejs_array_buffers_bytes', 'Bytes of ArrayBuffers and Buffers, part of the external memory.', 'arrayBuffers'],
+];
+
 export async function startMaster(config: MasterConfig): Promise<RunningMaster> {
   mkdirSync(config.dataDir, { recursive: true });
   const db = new Level<Uint8Array, Uint8Array>(join(config.dataDir, 'db'), { keyEncoding: 'view', valueEncoding: 'view' });
@@ -172,11 +181,9 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
   registry.add(new Gauge('keel_raft_applied_index', 'Last applied index.', () => [{ labels: {}, value: started.appliedIndex }]));
   // Memory, under the names Prometheus' own client libraries use, so dashboards made for other
   // processes read these too: where a master's resident memory goes (V8's heap, or buffers outside it).
-  registry.add(new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => [{ labels: {}, value: process.memoryUsage().rss }]));
-  registry.add(new Gauge('nodejs_heap_size_used_bytes', "Bytes used in V8's heap.", () => [{ labels: {}, value: process.memoryUsage().heapUsed }]));
-  registry.add(new Gauge('nodejs_heap_size_total_bytes', "Bytes V8's heap holds from the system.", () => [{ labels: {}, value: process.memoryUsage().heapTotal }]));
-  registry.add(new Gauge('nodejs_external_memory_bytes', 'Bytes of memory outside the heap owned by JavaScript objects (buffers among them).', () => [{ labels: {}, value: process.memoryUsage().external }]));
-  registry.add(new Gauge('nodejs_array_buffers_bytes', 'Bytes of ArrayBuffers and Buffers, part of the external memory.', () => [{ labels: {}, value: process.memoryUsage().arrayBuffers }]));
+  for (const [name, help, field] of memoryGauges) {
+    registry.add(new Gauge(name, help, () => [{ labels: {}, value: process.memoryUsage()[field] }]));
+  }
   registry.add(
     new Gauge('keel_peer_rtt_seconds', 'Round-trip time to each peer (transport ping).', () =>
       [...transport.stats()].filter(([, s]) => s.rttMs !== null).map(([id, s]) => ({ labels: { peer: String(id) }, value: s.rttMs! / 1000 })),

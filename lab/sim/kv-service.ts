@@ -130,7 +130,9 @@ export class KvService {
     const sm = host.disk.sm;
     for (const p of mine) {
       const { input } = p.request;
-      if (p.index === null || (p.index > sm.applied && !(input.op === 'get' && this.#options.unsafeReadsBeforeApply))) continue;
+      if (p.index === null) continue;
+      const servable = p.index <= sm.applied || (input.op === 'get' && this.#options.unsafeReadsBeforeApply);
+      if (!servable) continue;
       if (input.op === 'get') this.#settle(p, { kind: 'ok', output: { value: sm.read(input.key) } });
       else this.#settle(p, { kind: 'indeterminate', why: `a snapshot at ${sm.applied} skipped entry ${p.index}` });
     }

@@ -227,7 +227,7 @@ export class NodeHost {
   #installSnapshot(ready: Ready, isLeader: boolean): void {
     const snapshot = ready.snapshot;
     if (snapshot === null) return;
-    this.#applyAll();
+    this.applyDue(Infinity); // everything handed out is applied before an image replaces the state
     const { checker, nowMs } = this.#env;
     const { index, term } = snapshot.meta;
     if (index <= this.disk.sm.applied) {
@@ -266,7 +266,7 @@ export class NodeHost {
   #handOut(entries: Entry[]): void {
     if (entries.length === 0) return;
     const lagMax = this.#options.applyLagMsMax;
-    if (lagMax === 0 && this.#applyQueue.length === 0) return this.#apply(entries);
+    if (lagMax === 0) return this.#apply(entries); // no draw: runs without a lag replay as before
     const dueMs = Math.max(this.#env.nowMs + this.#options.prng.int(lagMax + 1), this.#applyQueue.at(-1)?.dueMs ?? 0);
     this.#applyQueue.push({ dueMs, entries });
     this.#applyDue(this.#env.nowMs);
@@ -286,11 +286,6 @@ export class NodeHost {
     return applied;
   }
 
-  /** Everything handed out is applied first: before an image replaces the state, or is taken of it. */
-  #applyAll(): void {
-    if (this.#applyDue(Infinity)) this.#env.onApplied(this, []);
-  }
-
   #apply(entries: Entry[]): void {
     const { checker, nowMs } = this.#env;
     for (const entry of entries) {
@@ -308,7 +303,7 @@ export class NodeHost {
 
   /** The core has a follower to catch up and no snapshot since it (re)started: hand it the image. */
   #snapshotWanted(): void {
-    this.#applyAll();
+    this.applyDue(Infinity); // the image is of everything handed out
     const snapshot = this.#live().createSnapshot(this.disk.sm.applied, this.disk.sm.serialize());
     this.disk.saveSnapshot(snapshot);
     this.snapshotsTaken += 1;

@@ -799,8 +799,9 @@ export class Raft {
   }
 
   #confAt(index: number): ConfState {
-    assert(index === this.log.applied || !this.#confChangedAfter(index), `snapshot at ${index}: a membership change was applied after it`);
-    return cloneConf(this.conf);
+    const conf = this.confStateAt(index);
+    assert(conf !== null, `snapshot at ${index}: a membership change was applied after it`);
+    return conf;
   }
 
   #confChangedAfter(index: number): boolean {
