@@ -1,7 +1,9 @@
 // Three real master processes on loopback: election, the key-value API through any master,
 // bad input, and a leader killed or stopped.
 import t from 'tap';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { ProcessCluster, http, waitFor } from '../lab/cluster/process-cluster.ts';
 import { logsOnFailure } from './support/cluster-logs.ts';
 
@@ -63,6 +65,24 @@ t.test('bad input gets a 4xx JSON error with a code, and nothing reaches the log
   const after = (await cluster.status(1)).lastIndex as number;
   t.equal(after, before + 1, 'only the good write reached the log');
   t.ok(cluster.running(1), 'the master is still up');
+});
+
+t.test('a request cut off before its body ends writes nothing', async (t) => {
+  const leader = await cluster.leader();
+  const before = (await cluster.status(leader)).lastIndex as number;
+  const { port } = new URL(cluster.url(leader));
+  for (const [path, head] of [['/v1/kv/cut', 'PUT'], ['/v3/kv/put', 'POST']]) {
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    const body = path === '/v1/kv/cut' ? 'half of a value' : '{"key":"Y3V0","value":"aGFsZiBvZiBh';
+    socket.write(`${head} ${path} HTTP/1.1\r\nhost: keel\r\ncontent-length: 100\r\n\r\n${body}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+  }
+  const get = await http('GET', `${cluster.url(leader)}/v1/kv/cut`);
+  t.equal(get.status, 404, 'the cut-off value was not written');
+  t.equal((await cluster.status(leader)).lastIndex, before, 'nothing reached the log');
+  t.ok(cluster.running(leader), 'the master is still up');
 });
 
 t.test('observability: healthz, status, metrics', async (t) => {

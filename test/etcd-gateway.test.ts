@@ -1,5 +1,6 @@
 // The etcd v3 JSON gateway against a fake StoreContext: the codec decodes as grpc-gateway v1 does
 // and every route answers etcd 3.4's exact shapes (checked live in test/etcd-compat.test.ts).
+import fc from 'fast-check';
 import t, { type Test } from 'tap';
 import { KeelError } from '../raft/core/index.ts';
 import { etcdWritePaths, handleEtcd, isEtcdPath } from '../store/api/etcd-gateway.ts';
@@ -46,6 +47,14 @@ t.test('codec: bytes are standard base64 with padding', async (t) => {
   t.throws(() => decodeBase64('Zm9v-'), { grpcCode: 3, message: 'illegal base64 data at input byte 4' });
   throwsCode(t, () => decodeBase64('Zm9v_'), 3);
   throwsCode(t, () => decodeBase64('Zm9'), 3, 'unpadded');
+  t.same(Buffer.from(decodeBase64('Zg==')), Buffer.from('f'));
+  t.same(Buffer.from(decodeBase64('Zm8=')), Buffer.from('fo'));
+  t.same(Buffer.from(decodeBase64('Zm9v\r\nYmFy')), Buffer.from('foobar'), 'line breaks are skipped, as Go does');
+  throwsCode(t, () => decodeBase64('Zm=v'), 3, 'padding inside');
+  throwsCode(t, () => decodeBase64('Zg==Zg=='), 3, 'padding before the end');
+  throwsCode(t, () => decodeBase64('Zg==='), 3, 'three pad characters');
+  throwsCode(t, () => decodeBase64('Zm9v\tYmFy'), 3, 'a tab');
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => Buffer.from(decodeBase64(Buffer.from(bytes).toString('base64'))).equals(Buffer.from(bytes))), { numRuns: 200 });
 });
 
 t.test('codec: bodies: empty, null, trailing bytes, malformed, not an object', async (t) => {
