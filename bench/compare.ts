@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { failoverTable, fmtMs, fmtRate, latencyTable, markdownReport, membersTable, throughputTable } from './compare/report.ts';
 import { etcdInstallHint, etcdVersion, findEtcd } from './compare/etcd-cluster.ts';
 import { runTrial, type FailoverTrial } from './compare/failover.ts';
-import { killGenerator, runPoint, type PointRun } from './compare/generator.ts';
+import { closeGenerator, killGenerator, runPoint, type PointRun } from './compare/generator.ts';
 import { estimateSeconds, planOf, pointLabel, smallValueBytes, type Plan, type PointKey } from './compare/plan.ts';
 import { Progress } from './compare/progress.ts';
 import { noFsyncLabel, type CompareResults, type MemberTotal, type Point } from './compare/results.ts';
@@ -175,6 +175,7 @@ async function throughput(run: Run, systems: System[]): Promise<{ points: Point[
   for (const [i, key] of run.plan.points.entries()) {
     for (const system of i % 2 === 0 ? systems : [...systems].reverse()) points.push(await measure(run, system, key, totals));
   }
+  await closeGenerator();
   await stop(run, systems);
   return { points, totals: systems.flatMap((system) => totals.of(system)) };
 }

@@ -1,15 +1,12 @@
 // The replicated store under load: writes/s and latency percentiles through the leader and
 // through a follower (forwarded), linearizable (ReadIndex) and serializable reads/s from both,
 // at 1, 16, 64 and 256 closed-loop clients, on three real master processes with fsync on.
-// The clients run in a child process (bench/load-generator.ts) so their CPU is theirs alone;
-// the masters' CPU and peak RSS per point come from /proc.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The clients run in a child process (bench/load-generator.ts, one for the whole suite) so their
+// CPU is theirs alone; the masters' CPU and peak RSS per point come from /proc.
 import { ProcessCluster } from '../lab/cluster/process-cluster.ts';
-import { follow } from './compare/generator.ts';
+import { closeGenerator, killGenerator, runPoint, type PointRun } from './compare/generator.ts';
 import type { LoadMode, LoadResult, LoadSpec } from './load-generator.ts';
-import { clockTicksPerSecond, readProc, resetPeakRss, type ProcSample } from './proc.ts';
+import { clockTicksPerSecond, readProc } from './proc.ts';
 
 /** API ports 21001-21003, peer ports 21011-21013: below Linux's ephemeral range. */
 const basePort = 21_000;
@@ -17,7 +14,6 @@ const valueBytes = 256;
 const requestTimeoutMs = 10_000;
 const concurrencies = [1, 16, 64, 256];
 
-const loadGenerator = join(dirname(fileURLToPath(import.meta.url)), 'load-generator.ts');
 
 type Op = 'write' | 'read-linearizable' | 'read-serializable';
 type Target = 'leader' | 'follower';
@@ -58,7 +54,6 @@ class Suite {
   readonly quick: boolean;
   readonly keyspace: number;
   leaderId = 0;
-  #child: ChildProcess | null = null;
   /** Peak RSS seen per master over the whole suite, KiB. */
   readonly peakRssKiB = new Map<number, number>();
 
@@ -82,36 +77,13 @@ class Suite {
     this.leaderId = leader;
   }
 
-  killChild(): void {
-    if (this.#child !== null && this.#child.exitCode === null) this.#child.kill('SIGKILL');
-  }
-
-  /** Runs one load-generator child; samples the masters when its window opens and when it reports. */
-  async load(spec: LoadSpec): Promise<{ result: LoadResult; masters: Map<number, { before: ProcSample; after: ProcSample }>; perWindow: boolean }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', loadGenerator, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    this.#child = child;
-    const before = new Map<number, ProcSample>();
-    const after = new Map<number, ProcSample>();
-    let perWindow = true;
-    let result: LoadResult | null = null;
-    const exit = await follow(child, (message) => {
-      if (message.event === 'measuring') {
-        for (const id of this.ids) {
-          perWindow = resetPeakRss(this.cluster.pid(id)) && perWindow;
-          before.set(id, readProc(this.cluster.pid(id)));
-        }
-      } else if (message.event === 'result') {
-        for (const id of this.ids) after.set(id, readProc(this.cluster.pid(id)));
-        result = message as LoadResult;
-      }
-    });
-    this.#child = null;
-    if (result === null || exit !== 0) throw new Error(`load generator ${spec.mode} c=${spec.concurrency} exited with ${exit} and no result`);
+  /** Runs one point in the suite's load generator; samples the masters when its window opens and closes. */
+  async load(spec: LoadSpec): Promise<PointRun> {
+    const run = await runPoint(spec, new Map(this.ids.map((id) => [id, this.cluster.pid(id)])));
     for (const id of this.ids) {
       if (!this.cluster.running(id)) throw new Error(`master ${id} exited during ${spec.mode} c=${spec.concurrency}; see ${this.cluster.logFile(id)}`);
     }
-    const masters = new Map([...before].map(([id, b]) => [id, { before: b, after: after.get(id)! }]));
-    return { result, masters, perWindow };
+    return run;
   }
 
   spec(mode: LoadMode, targetId: number, concurrency: number): LoadSpec {
@@ -139,8 +111,8 @@ class Suite {
   async point(op: Op, target: Target, concurrency: number): Promise<KvPoint> {
     await this.refreshLeader();
     const targetId = target === 'leader' ? this.leaderId : this.followerId();
-    const { result, masters, perWindow } = await this.load(this.spec(op, targetId, concurrency));
-    const usage: MasterUsage[] = [...masters].map(([id, { before, after }]) => {
+    const { result, members, peakRssPerWindow } = await this.load(this.spec(op, targetId, concurrency));
+    const usage: MasterUsage[] = [...members].map(([id, { before, after }]) => {
       const cpuSeconds = (after.cpuTicks - before.cpuTicks) / clockTicksPerSecond;
       this.peakRssKiB.set(id, Math.max(this.peakRssKiB.get(id) ?? 0, after.hwmKiB));
       return { id, role: id === this.leaderId ? 'leader' : 'follower', cpuSeconds, cores: cpuSeconds / result.seconds, peakRssMiB: after.hwmKiB / 1024 };
@@ -161,7 +133,7 @@ class Suite {
       warmupErrorsTotal: result.warmupErrorsTotal,
       clientCpuSeconds: result.clientCpuSeconds,
       masters: usage,
-      peakRssPerWindow: perWindow,
+      peakRssPerWindow,
     };
     console.log(progressLine(point));
     return point;
@@ -234,7 +206,7 @@ export async function main(argv: string[]): Promise<KvPoint[]> {
   const suite = new Suite(argv.includes('--quick'));
   const onSigint = (): void => {
     console.error('kv: interrupted; stopping the load generator and the masters');
-    suite.killChild();
+    killGenerator();
     void suite.cluster.destroy().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSigint);
@@ -257,7 +229,7 @@ export async function main(argv: string[]): Promise<KvPoint[]> {
     return points;
   } finally {
     process.removeListener('SIGINT', onSigint);
-    suite.killChild();
+    await closeGenerator();
     await suite.cluster.destroy();
   }
 }

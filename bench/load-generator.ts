@@ -1,5 +1,6 @@
 // The client side of the kv and compare benchmarks, in a process of its own so its CPU is not
-// charged to the bench runner: `node --import tsx bench/load-generator.ts '<LoadSpec JSON>'`.
+// charged to the bench runner: `node --import tsx bench/load-generator.ts '<LoadSpec JSON>'`, or
+// with `--serve`, one spec per line of stdin in one long-lived process (see serve()).
 // Runs `concurrency` closed-loop clients (one request in flight per client) against one member or
 // spread over several, warms up, measures for a fixed duration, and reports on stdout as JSON
 // lines: `{"event":"measuring"}` when the measured window opens, `{"event":"measured"}` when it
@@ -75,7 +76,7 @@ export interface LoadResult {
   errorsTotal: number;
   /** Failed requests during the warm-up, not counted above. */
   warmupErrorsTotal: number;
-  /** CPU time of this process over the whole run, s. */
+  /** CPU time of this process within the measured window, s (as the members' is measured). */
   clientCpuSeconds: number;
   /** `failover` only. */
   timeline?: WriteTimeline;
@@ -183,6 +184,9 @@ function poolsOf(spec: LoadSpec, urls: string[]): Pool[] {
 class MeasuredWindow {
   start = Infinity;
   end = Infinity;
+  /** This process's CPU time when the window opened, and what it used until it closed, µs. */
+  #cpuAtOpen: NodeJS.CpuUsage | null = null;
+  cpuUsedUs = 0;
   readonly #spec: LoadSpec;
   readonly #hooks: LoadHooks;
   readonly #timers: NodeJS.Timeout[] = [];
@@ -212,6 +216,7 @@ class MeasuredWindow {
   open(): void {
     if (this.start !== Infinity) return;
     this.start = performance.now();
+    this.#cpuAtOpen = process.cpuUsage();
     this.end = this.#spec.mode === 'fill' ? Infinity : this.start + this.#spec.durationMs;
     this.#hooks.onMeasuring?.();
     if (this.#spec.mode !== 'fill' && this.#spec.mode !== 'failover') this.#timers.push(setTimeout(() => this.close(), this.#spec.durationMs));
@@ -227,6 +232,8 @@ class MeasuredWindow {
     for (const timer of this.#timers) clearTimeout(timer);
     if (this.#closed) return;
     this.#closed = true;
+    const used = this.#cpuAtOpen === null ? null : process.cpuUsage(this.#cpuAtOpen);
+    this.cpuUsedUs = used === null ? 0 : used.user + used.system;
     this.#hooks.onMeasured?.();
   }
 }
@@ -258,7 +265,6 @@ export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<Lo
   const protocol = spec.protocol ?? 'v1';
   const urls = spec.urls ?? [spec.url];
   const pools = poolsOf(spec, urls);
-  const cpuStart = process.cpuUsage();
   const fill = spec.mode === 'fill';
   const failover = spec.mode === 'failover';
   const writes = spec.mode !== 'read-linearizable' && spec.mode !== 'read-serializable';
@@ -317,7 +323,6 @@ export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<Lo
   await Promise.all(pools.map((pool) => pool.close()));
   const sorted = samplesUs.subarray(0, fill ? 0 : samples).sort();
   const ms = (us: number): number => Math.round(us) / 1000;
-  const cpu = process.cpuUsage(cpuStart);
   const seconds = (end - window.start) / 1000;
   return {
     event: 'result',
@@ -336,7 +341,7 @@ export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<Lo
     errors,
     errorsTotal,
     warmupErrorsTotal,
-    clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    clientCpuSeconds: window.cpuUsedUs / 1e6,
     ...(failover ? { timeline } : {}),
   };
 }
@@ -354,7 +359,26 @@ function stopFromStdin(): Promise<void> {
   });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+/**
+ * `--serve`: runs one LoadSpec per line of stdin, one after another, with the same events as a
+ * single run for each, until stdin closes. A benchmark keeps one generator for all its points, so
+ * the clients' code is compiled once, not measured cold at every point.
+ */
+async function serve(): Promise<void> {
+  const lines = createInterface({ input: process.stdin });
+  const write = (event: object): void => void process.stdout.write(JSON.stringify(event) + '\n');
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const spec = JSON.parse(line) as LoadSpec;
+    if (spec.mode === 'failover') throw new Error('--serve runs measured points; the failover writer runs in a process of its own');
+    const result = await runLoad(spec, { onMeasuring: () => write({ event: 'measuring' }), onMeasured: () => write({ event: 'measured' }) });
+    write(result);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === '--serve') {
+  await serve();
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
   const stop = spec.mode === 'failover' ? stopFromStdin() : undefined;
   const onMeasuring = (): void => void process.stdout.write(JSON.stringify({ event: 'measuring' }) + '\n');

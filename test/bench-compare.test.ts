@@ -6,6 +6,7 @@ import t from 'tap';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { percentile, requestOf, runLoad } from '../bench/load-generator.ts';
+import { closeGenerator, runPoint } from '../bench/compare/generator.ts';
 import { latencyFigure, throughputFigure } from '../bench/compare/charts.ts';
 import { firstNewTermWriteMs, longestGapMs, medianMax, type FailoverTrial } from '../bench/compare/failover.ts';
 import { socketInode } from '../bench/compare/peer-proxy.ts';
@@ -373,3 +374,43 @@ t.test('without warmupMaxMs the window opens at warmupMs, answered or not (the k
   server.release();
   await run;
 });
+
+t.test('the points of a run share one long-lived load generator, which exits when closed', async (t) => {
+  const server = await heldServer(t);
+  server.release();
+  const spec = { url: server.url, protocol: 'v3' as const, mode: 'write' as const, concurrency: 2, warmupMs: 10, durationMs: 100, keyspace: 10, valueBytes: 16, timeoutMs: 10_000, seed: 1 };
+  const self = new Map([[1, process.pid]]);
+  const first = await runPoint(spec, self);
+  // A long warm-up beside a short window: the client's CPU in the warm-up must not be counted.
+  const second = await runPoint({ ...spec, mode: 'read-serializable', warmupMs: 1_000 }, self);
+  t.ok(first.result.ops > 0 && second.result.ops > 0, `${first.result.ops} and ${second.result.ops} answers`);
+  t.equal(second.result.mode, 'read-serializable', 'each point runs its own spec');
+  t.ok(second.members.get(1)!.after.cpuTicks >= second.members.get(1)!.before.cpuTicks, 'the members are sampled around the window');
+  const generators = await childrenRunning('--serve');
+  t.equal(generators.length, 1, 'one generator served both points');
+  const windowSeconds = second.result.seconds;
+  t.ok(second.result.clientCpuSeconds <= windowSeconds * 1.5 + 0.05, `client CPU ${second.result.clientCpuSeconds} s is counted in the ${windowSeconds} s window alone`);
+  await closeGenerator();
+  t.same(await childrenRunning('--serve'), [], 'it exits once closed');
+  const third = await runPoint(spec, self);
+  t.ok(third.result.ops > 0, 'a point after closing starts a new one');
+  await closeGenerator();
+});
+
+/** Pids of this process's children whose command line has `arg`. */
+async function childrenRunning(arg: string): Promise<number[]> {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent !== process.pid) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(arg)) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}

@@ -1,6 +1,6 @@
-// Runs bench/load-generator.ts as a child process: one measured point (with each member's CPU
-// time and peak RSS sampled from /proc when the window opens and when it closes), or the
-// failover writer, which runs until it is told to stop.
+// Runs bench/load-generator.ts as child processes: the measured points, one after another in one
+// long-lived generator (with each member's CPU time and peak RSS sampled from /proc when the
+// window opens and when it closes), and the failover writer, which runs until it is told to stop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,24 +24,40 @@ export interface PointRun {
   peakRssPerWindow: boolean;
 }
 
+/** The failover writer running now, if any. */
 let current: ChildProcess | null = null;
 
-/** Kills the running load generator, if any (on Ctrl-C). */
+/** The long-lived generator that runs the measured points (`--serve`), and who waits on its next event. */
+interface Served {
+  child: ChildProcess;
+  onEvent: ((event: { event: string }) => void) | null;
+  exited: Promise<number | string>;
+}
+let served: Served | null = null;
+
+/** Kills the load generators, if any are running (on Ctrl-C). */
 export function killGenerator(): void {
-  if (current !== null && current.exitCode === null) current.kill('SIGKILL');
+  for (const child of [current, served?.child]) if (child && child.exitCode === null) child.kill('SIGKILL');
 }
 
-function spawnGenerator(spec: LoadSpec, stdin: 'ignore' | 'pipe'): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', loadGenerator, JSON.stringify(spec)], { stdio: [stdin, 'pipe', 'inherit'] });
-  current = child;
-  child.once('exit', () => {
-    if (current === child) current = null;
-  });
-  return child;
+/** Ends the generator that ran the points: it exits once its stdin closes. */
+export async function closeGenerator(): Promise<void> {
+  const closing = served;
+  served = null;
+  if (closing === null) return;
+  closing.child.stdin!.end();
+  await closing.exited;
 }
 
-/** Calls `onEvent` for each JSON line the child writes; resolves with its exit code or signal. */
-export function follow(child: ChildProcess, onEvent: (event: { event: string }) => void): Promise<number | string> {
+function spawnGenerator(args: string[]): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', loadGenerator, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+}
+
+/**
+ * Calls `onEvent` for each JSON line the child writes; resolves with its exit code or signal.
+ * A child that runs longer than `timeoutMs` is killed.
+ */
+export function follow(child: ChildProcess, onEvent: (event: { event: string }) => void, timeoutMs = childTimeoutMs): Promise<number | string> {
   let buffered = '';
   child.stdout!.setEncoding('utf8');
   child.stdout!.on('data', (chunk: string) => {
@@ -53,35 +69,62 @@ export function follow(child: ChildProcess, onEvent: (event: { event: string }) 
     }
   });
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), childTimeoutMs);
+    const timer = Number.isFinite(timeoutMs) ? setTimeout(() => child.kill('SIGKILL'), timeoutMs) : null;
     // 'close', not 'exit': only then has all of the child's stdout been read.
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
+      if (timer !== null) clearTimeout(timer);
       resolve(signal ?? code ?? 0);
     });
   });
 }
 
-/** One measured point; `pids` are the members' processes to sample. */
+function servedGenerator(): Served {
+  if (served !== null && served.child.exitCode === null && served.child.signalCode === null) return served;
+  const child = spawnGenerator(['--serve']);
+  const generator: Served = { child, onEvent: null, exited: Promise.resolve(0) };
+  generator.exited = follow(child, (event) => generator.onEvent?.(event), Infinity);
+  served = generator;
+  return generator;
+}
+
+/**
+ * One measured point; `pids` are the members' processes to sample. Every point of a run goes to
+ * one long-lived generator (closeGenerator() ends it), whose code is then compiled once for all.
+ */
 export async function runPoint(spec: LoadSpec, pids: Map<number, number>): Promise<PointRun> {
-  const child = spawnGenerator(spec, 'ignore');
+  const generator = servedGenerator();
   const before = new Map<number, ProcSample>();
   const members = new Map<number, MemberSample>();
   let perWindow = true;
-  let result: LoadResult | null = null;
-  const exit = await follow(child, (message) => {
-    if (message.event === 'measuring') {
-      for (const [id, pid] of pids) {
-        perWindow = resetPeakRss(pid) && perWindow;
-        before.set(id, readProc(pid));
+  const what = `load generator ${spec.mode} c=${spec.concurrency}`;
+  const result = await new Promise<LoadResult>((resolve, reject) => {
+    const timer = setTimeout(() => generator.child.kill('SIGKILL'), childTimeoutMs);
+    const settle = (): void => {
+      clearTimeout(timer);
+      generator.onEvent = null;
+    };
+    generator.onEvent = (message) => {
+      if (message.event === 'measuring') {
+        for (const [id, pid] of pids) {
+          perWindow = resetPeakRss(pid) && perWindow;
+          before.set(id, readProc(pid));
+        }
+      } else if (message.event === 'measured' || message.event === 'result') {
+        // At the window's close (before the clients drain), or at the result for a fill.
+        if (members.size === 0) for (const [id, pid] of pids) members.set(id, { before: before.get(id)!, after: readProc(pid) });
+        if (message.event === 'result') {
+          settle();
+          resolve(message as LoadResult);
+        }
       }
-    } else if (message.event === 'measured' || message.event === 'result') {
-      // At the window's close (before the clients drain), or at the result for a fill.
-      if (members.size === 0) for (const [id, pid] of pids) members.set(id, { before: before.get(id)!, after: readProc(pid) });
-      if (message.event === 'result') result = message as LoadResult;
-    }
+    };
+    void generator.exited.then((exit) => {
+      if (generator.onEvent === null) return; // between points: the next one starts another
+      settle();
+      reject(new Error(`${what} exited with ${exit} and no result`));
+    });
+    generator.child.stdin!.write(JSON.stringify(spec) + '\n');
   });
-  if (result === null || exit !== 0) throw new Error(`load generator ${spec.mode} c=${spec.concurrency} exited with ${exit} and no result`);
   return { result, members, peakRssPerWindow: perWindow };
 }
 
@@ -94,7 +137,11 @@ export interface Writer {
 
 /** The failover writer (`mode: 'failover'`), running until stop(). */
 export function startWriter(spec: LoadSpec): Writer {
-  const child = spawnGenerator(spec, 'pipe');
+  const child = spawnGenerator([JSON.stringify(spec)]);
+  current = child;
+  child.once('exit', () => {
+    if (current === child) current = null;
+  });
   let result: LoadResult | null = null;
   let onStarted: () => void = () => {};
   const started = new Promise<void>((resolve) => (onStarted = resolve));
