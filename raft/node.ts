@@ -106,6 +106,13 @@ export class ProposalDroppedError extends KeelError {
   }
 }
 
+export class NotStartedError extends KeelError {
+  override readonly code = 'KEEL_NOT_STARTED' as const;
+  constructor() {
+    super('this master is still recovering its log');
+  }
+}
+
 export class StoppedError extends KeelError {
   override readonly code = 'KEEL_STOPPED' as const;
   constructor() {
@@ -150,6 +157,8 @@ export class RaftNode {
   #core!: RawNode;
   readonly #options: RaftNodeOptions;
   #timer: NodeJS.Timeout | null = null;
+  /** start() has recovered the log and made the core: before that, peers' messages are dropped. */
+  #started = false;
   #running = false;
   #stopped = false;
   #fatal: Error | null = null;
@@ -247,15 +256,19 @@ export class RaftNode {
       { hardState: recovered.hardState, snapshot: recovered.snapshot, entries: recovered.entries, applied, conf: this.#options.conf },
     );
     this.#term = recovered.hardState.term;
+    this.#started = true;
     this.#timer = setInterval(() => this.#onTick(), this.#options.tickMs ?? tickIntervalMs);
     this.#schedule();
   }
 
   // ---- inputs -----------------------------------------------------------------------------
 
-  /** Messages from peers. */
+  /**
+   * Messages from peers. Before start() has recovered the log they are dropped, as a lost
+   * message would be: the transport listens first, and peers may reach it meanwhile.
+   */
   receive(messages: Message[]): void {
-    if (this.#stopped) return;
+    if (!this.#started || this.#stopped) return;
     for (const m of messages) {
       if (m.to !== this.id) continue;
       if (this.#receiver !== null && SnapshotReceiver.isChunk(m)) this.#receiver.receive(m);
@@ -277,7 +290,7 @@ export class RaftNode {
   }
 
   reportUnreachable(id: NodeId): void {
-    if (this.#stopped) return;
+    if (!this.#started || this.#stopped) return;
     this.#core.reportUnreachable(id);
   }
 
@@ -427,6 +440,7 @@ export class RaftNode {
   // ---- the loop ---------------------------------------------------------------------------
 
   #checkRunning(): void {
+    if (!this.#started) throw new NotStartedError();
     if (this.#fatal) throw this.#fatal;
     if (this.#stopped) throw new StoppedError();
   }

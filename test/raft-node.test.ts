@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { LogStore } from '../raft/log-store.ts';
+import { emptyMessage } from '../raft/core/index.ts';
 import { RaftNode, type StateMachine } from '../raft/node.ts';
 import { MvccStore, encodeEnvelope } from '../store/mvcc/index.ts';
 
@@ -41,6 +42,36 @@ async function singleNode(t: Test, syncDelayMs = 0, wrap: (kv: MvccStore) => Sta
   return { node, kv, db, fatal, syncs };
 }
 
+
+t.test('messages that arrive before start() has recovered the log are dropped, not a crash', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'keel-node-'));
+  const db = new Level<Uint8Array, Uint8Array>(join(dir, 'db'), { keyEncoding: 'view', valueEncoding: 'view' });
+  await db.open();
+  const kv = new MvccStore(db);
+  await kv.open();
+  const node = new RaftNode({
+    id: 1,
+    conf: { voters: [1], learners: [] },
+    logStore: new LogStore({ dir, db }),
+    stateMachine: kv,
+    transport: { send: () => {} },
+    tickMs: 10,
+    onFatal: (error) => t.fail(error.message),
+  });
+  t.teardown(async () => {
+    await node.stop();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // The transport listens before the node starts: a peer's heartbeat or a lost connection can come first.
+  t.doesNotThrow(() => node.receive([emptyMessage('heartbeat', 2, 1, 7)]), 'a message before start');
+  t.doesNotThrow(() => node.reportUnreachable(2), 'an unreachable peer before start');
+  await t.rejects(node.propose(put('a', '1'), 1000), { code: 'KEEL_NOT_STARTED' }, 'a proposal before start fails with a clear code');
+  await node.start();
+  await node.waitForLeader(5000);
+  t.equal(node.term, 1, 'the dropped heartbeat of term 7 was never stepped');
+  t.same(await node.propose(put('a', '1'), 5000), { revision: 1 }, 'and the node works once started');
+});
 
 t.test('a write resolves with its result once applied; a ReadIndex read sees it', async (t) => {
   const { node, kv } = await singleNode(t);
