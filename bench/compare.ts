@@ -18,7 +18,7 @@ import { estimateSeconds, planOf, pointLabel, smallValueBytes, type Plan, type P
 import { Progress } from './compare/progress.ts';
 import { noFsyncLabel, type CompareResults, type MemberTotal, type Point } from './compare/results.ts';
 import { throughputFigure, latencyFigure } from './compare/charts.ts';
-import { EtcdSystem, KeelSystem, electionTimeoutMs, heartbeatMs, type System, type SystemOptions } from './compare/systems.ts';
+import { EtcdSystem, KeelSystem, electionTimeoutMs, heartbeatMs, logTails, type System, type SystemOptions } from './compare/systems.ts';
 import type { LoadSpec } from './load-generator.ts';
 import { machineInfo } from './machine.ts';
 import { clockTicksPerSecond } from './proc.ts';
@@ -277,6 +277,11 @@ export async function main(argv: string[], output: SuiteOutput): Promise<Compare
         new KeelSystem(options(basePorts.keelFailover, true)),
       ])),
     );
+  } catch (error) {
+    run.progress.end();
+    // The clusters' data and logs go with them: what the members said last goes to the terminal.
+    for (const system of run.live) console.error(logTails(system));
+    throw error;
   } finally {
     process.removeListener('SIGINT', onSigint);
     run.progress.end();

@@ -227,6 +227,9 @@ export async function main(argv: string[]): Promise<KvPoint[]> {
     const failed = points.filter((p) => p.errorsTotal > 0);
     if (failed.length > 0) console.log(`kv: ${failed.length} of ${points.length} points had errors; see the errors column`);
     return points;
+  } catch (error) {
+    console.error(suite.cluster.logTails()); // the masters' logs go with the cluster's directory
+    throw error;
   } finally {
     process.removeListener('SIGINT', onSigint);
     await closeGenerator();

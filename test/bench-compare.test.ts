@@ -14,7 +14,7 @@ import { estimateSeconds, planOf, type PointKey } from '../bench/compare/plan.ts
 import { failoverTable, fmtMs, fmtRatio, latencyTable, markdownReport, membersTable, throughputTable } from '../bench/compare/report.ts';
 import { noFsyncLabel, type CompareResults, type Point } from '../bench/compare/results.ts';
 import { escapeXml, figureSvg, linearTicks, logTicks } from '../bench/compare/svg.ts';
-import type { SystemName } from '../bench/compare/systems.ts';
+import { logTails, type System, type SystemName } from '../bench/compare/systems.ts';
 
 // ---- a well-formedness check for the SVG (no XML parser among the dependencies) -------------
 
@@ -414,3 +414,12 @@ async function childrenRunning(arg: string): Promise<number[]> {
   }
   return pids;
 }
+
+t.test('a failed run prints the last lines of every member\'s log', async (t) => {
+  const dir = t.testdir({ 'm1.log': Array.from({ length: 100 }, (_, i) => `line ${i}`).join('\n') + '\n' });
+  const system = { name: 'keel', ids: [1, 2], logFile: (id: number) => `${dir}/m${id}.log` } as unknown as System;
+  const text = logTails(system, 3);
+  t.match(text, /--- keel member 1 \(.*m1\.log\), last 3 lines:\nline 97\nline 98\nline 99\n/, 'the tail of a log');
+  t.notMatch(text, /line 96/, 'and no more');
+  t.match(text, /--- keel member 2 .*\n\(no log\)/, 'a member without a log says so');
+});
