@@ -190,6 +190,7 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
     ),
   );
   await transport.start();
+  await slowRecoveryHook(config);
   await node.start();
   const apiUrls = new Map<NodeId, string>(config.members.map((m) => [m.id, `http://${m.apiAddress}`]));
   const tickMs = config.tickMs ?? 100;
@@ -243,6 +244,18 @@ async function handOverLeadership(node: RaftNode, config: MasterConfig): Promise
   }
   const deadline = Date.now() + transferWaitMs;
   while (node.leader === config.id && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+/**
+ * Test hook: KEEL_TEST_RECOVERY_DELAY_MS=n holds the master for n ms after its peer transport
+ * starts listening and before the node recovers its log, as a long log would: peers reach it in
+ * that window.
+ */
+async function slowRecoveryHook(config: MasterConfig): Promise<void> {
+  const ms = Number(process.env.KEEL_TEST_RECOVERY_DELAY_MS ?? 0);
+  if (!(ms > 0)) return;
+  log(config, `test hook: KEEL_TEST_RECOVERY_DELAY_MS=${ms}: recovering the log ${ms} ms after the peer transport started`);
+  await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -122,6 +122,24 @@ t.test('SIGKILL of the leader: a new leader serves writes; the old one restarts 
   t.pass('the restarted master has the write in its own state machine');
 });
 
+t.test('a master whose peers reach it while it still recovers its log comes back, and the cluster keeps its quorum', async (t) => {
+  const leader = await cluster.leader();
+  const follower = others(leader)[0];
+  await cluster.kill(follower, 'SIGKILL');
+  // Its peers dial it again and the leader's heartbeats (every 100 ms) arrive while it holds off
+  // recovering for 1.5 s; then it recovers and runs.
+  cluster.start(follower, { KEEL_TEST_RECOVERY_DELAY_MS: '1500' });
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  t.ok(cluster.running(follower), `the master is still running:\n${cluster.log(follower).split('\n').slice(-8).join('\n')}`);
+  const put = await http('PUT', `${cluster.url(leader)}/v1/kv/after-recovery`, 'r', 5000);
+  t.equal(put.status, 200);
+  await waitFor('the recovered master to apply the write', async () => {
+    const res = await http('GET', `${cluster.url(follower)}/v1/kv/after-recovery?consistency=serializable`, undefined, 2000);
+    return res.status === 200 && res.body.toString() === 'r' ? true : undefined;
+  });
+  t.pass('it caught up');
+});
+
 t.test('SIGTERM of the leader: it hands leadership over, then exits 0', async (t) => {
   const old = await cluster.leader();
   const exit = await cluster.kill(old, 'SIGTERM');
