@@ -447,6 +447,12 @@ export class RaftNode {
 
   #onTick(): void {
     this.#core.tick();
+    // While the loop waits on a write (LevelDB can stall a large one for seconds), a leader's
+    // heartbeats go out now rather than with the next Ready: followers hear from it every tick.
+    if (this.#running) {
+      const early = this.#streamSnapshots(this.#core.takeLeaderMessages());
+      if (early.length > 0) this.#options.transport.send(early);
+    }
     this.#schedule();
   }
 

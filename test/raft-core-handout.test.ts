@@ -18,20 +18,24 @@ const ids = [1, 2, 3];
 const same = (a: Entry, b: Entry): boolean => a.index === b.index && a.term === b.term && Buffer.compare(a.data, b.data) === 0;
 
 interface Counts {
+  /** Readies that left new entries for the next one (readyEntriesBytesMax). */
+  partial: number;
+  /** Leader messages taken while a Ready was open (takeLeaderMessages). */
+  early: number;
   applied: number;
   handedOut: number;
   handedOutOpen: number;
   crashes: number;
 }
 
-function run(seed: number, steps: number, counts: Counts): string | null {
+function run(seed: number, steps: number, counts: Counts, readyEntriesBytesMax?: number): string | null {
   const prng = new Prng(seed);
   const pick = (n: number): number => prng.nextU32() % n;
   const members = new Map<number, Member>();
   const boot = (id: number, m: Member): void => {
     const applied = m.applied.length === 0 ? 0 : m.applied[m.applied.length - 1].index;
     const initial = { hardState: { ...m.disk.hardState }, snapshot: null, entries: [...m.disk.entries], applied, conf: { voters: ids, learners: [] } };
-    m.node = new RawNode({ id, prng: new Prng(seed * 31 + id), electionTicks: 5 }, initial);
+    m.node = new RawNode({ id, prng: new Prng(seed * 31 + id), electionTicks: 5, readyEntriesBytesMax }, initial);
     m.open = null;
   };
   for (const id of ids) {
@@ -70,6 +74,7 @@ function run(seed: number, steps: number, counts: Counts): string | null {
       // Open a Ready: the leader's appends leave now, the rest waits for the write.
       if (m.open === null && node.hasReady()) {
         const rd = node.ready();
+        if (rd.entries.length > 0 && node.status().lastIndex > rd.entries[rd.entries.length - 1].index) counts.partial++;
         m.open = rd;
         inFlight.push(...rd.leaderMessages);
         // As the driver does: committed entries before the Ready's own are applied during its write.
@@ -116,6 +121,12 @@ function run(seed: number, steps: number, counts: Counts): string | null {
       }
     } else if (action < 99) {
       node.tick();
+      // A driver whose write is slow sends the leader's heartbeats (and appends) meanwhile.
+      if (m.open !== null && pick(2) === 0) {
+        const early = node.takeLeaderMessages();
+        counts.early += early.length;
+        inFlight.push(...early);
+      }
     } else if (pick(5) === 0) {
       counts.crashes++;
       m.node = null; // crash: the open Ready's write is lost, applied entries stay applied
@@ -127,7 +138,7 @@ function run(seed: number, steps: number, counts: Counts): string | null {
 }
 
 t.test('handing out committed entries between Ready and advance keeps State Machine Safety', async (t) => {
-  const counts: Counts = { applied: 0, handedOut: 0, handedOutOpen: 0, crashes: 0 };
+  const counts: Counts = { partial: 0, early: 0, applied: 0, handedOut: 0, handedOutOpen: 0, crashes: 0 };
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), (seed) => {
       const error = run(seed, 3000, counts);
@@ -139,4 +150,20 @@ t.test('handing out committed entries between Ready and advance keeps State Mach
   t.comment(`applied ${counts.applied} entries, ${counts.handedOut} handed out (${counts.handedOutOpen} with a Ready open), ${counts.crashes} crashes`);
   t.ok(counts.handedOutOpen > 1000, 'the runs hand out many entries while a Ready is open');
   t.ok(counts.applied > 10 * counts.crashes, 'and commit far more than they crash');
+});
+
+t.test('a Ready that hands out only part of the new entries (readyEntriesBytesMax) keeps State Machine Safety too', async (t) => {
+  const counts: Counts = { partial: 0, early: 0, applied: 0, handedOut: 0, handedOutOpen: 0, crashes: 0 };
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 12 }), (seed, bytesMax) => {
+      const error = run(seed, 3000, counts, bytesMax);
+      if (error !== null) throw new Error(`seed ${seed}, readyEntriesBytesMax ${bytesMax}: ${error}`);
+      return true;
+    }),
+    { numRuns: 200 },
+  );
+  t.comment(`${counts.partial} Readies left entries for the next, ${counts.early} leader messages went out while a Ready was open; applied ${counts.applied} entries, ${counts.crashes} crashes`);
+  t.ok(counts.partial > 1000, 'many Readies hand out part of the new entries');
+  t.ok(counts.early > 1000, 'and many leader messages go out while a Ready is open');
+  t.ok(counts.applied > 10 * counts.crashes, 'and the runs commit far more than they crash');
 });

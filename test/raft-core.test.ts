@@ -65,6 +65,36 @@ t.test('committed entries already on disk are handed out while a Ready is writte
   t.same(leader.status().conf.learners, [4]);
 });
 
+t.test('a Ready hands out at most readyEntriesBytesMax of new entries; what it leaves is neither acknowledged, applied nor named committed until written', async (t) => {
+  const c = new MemCluster([1, 2, 3], { readyEntriesBytesMax: 2 });
+  c.elect(1);
+  const leader = c.node(1);
+  const commitBefore = leader.status().commit;
+  for (const v of ['a', 'b', 'c', 'd', 'e']) leader.propose(bytes(v));
+  const rd = leader.ready();
+  t.same(rd.entries.map((e) => text(e.data)), ['a', 'b'], 'the leader writes two bytes of entries first');
+  t.same(rd.leaderMessages.filter((m) => m.type === 'append').map((m) => m.entries.length), [5, 5], 'but replicates all of them at once');
+  c.queue.push(...rd.leaderMessages);
+  c.deliver();
+  const follower = c.node(2);
+  const frd = follower.ready();
+  t.same(frd.entries.map((e) => text(e.data)), ['a', 'b'], 'a follower writes the first two as well');
+  t.same(frd.messages.filter((m) => m.type === 'append-resp'), [], 'and acknowledges nothing it has not written');
+  follower.advance(frd);
+  const acks: number[] = [];
+  for (let i = 0; i < 3 && follower.hasReady(); i++) {
+    const next = follower.ready();
+    acks.push(...next.messages.filter((m) => m.type === 'append-resp').map((m) => m.index));
+    t.ok(next.hardState === null || next.hardState.commit <= next.entries[next.entries.length - 1].index, 'the commit index it stores names only written entries');
+    follower.advance(next);
+  }
+  t.same(acks, [leader.status().lastIndex], 'the acknowledgement goes once every entry it names is written');
+  leader.advance(rd);
+  t.equal(leader.status().commit, commitBefore, 'the leader alone is no quorum, and no follower acknowledged yet');
+  c.stabilize();
+  t.same(committedTexts(c, 3), ['a', 'b', 'c', 'd', 'e'], 'everything commits and applies in the end');
+});
+
 t.test('a membership change is never handed out between Readies', async (t) => {
   const c = new MemCluster([1, 2, 3]);
   c.elect(1);

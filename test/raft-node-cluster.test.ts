@@ -101,6 +101,18 @@ t.test('an entry committed before the next Ready is applied while that Ready is 
   t.same(fatal, []);
 });
 
+t.test('a leader whose write takes longer than an election timeout keeps heartbeating and keeps leading', async (t) => {
+  const { nodes, stores, leaderId, fatal } = await cluster(t);
+  const leader = nodes.get(leaderId)!;
+  const term = leader.term;
+  stores.get(leaderId)!.delayMs = 3_000; // longer than the longest election timeout (2 s)
+  const write = leader.propose(put('slow'), 10_000);
+  await write;
+  t.equal(leader.leader, leaderId, 'no follower took the slow write for a dead leader');
+  for (const node of nodes.values()) t.equal(node.term, term, `member ${node.id} is still in term ${term}`);
+  t.same(fatal, []);
+});
+
 t.test('an acknowledgement that arrives during a write applies entries already on disk at once', async (t) => {
   const { nodes, stores, leaderId, followers, fatal } = await cluster(t);
   const leader = nodes.get(leaderId)!;

@@ -36,6 +36,8 @@ export interface RaftKnobs {
   preVote: boolean;
   checkQuorum: boolean;
   unsafeCommitPreviousTermByCount: boolean;
+  /** Bytes of new entries one Ready hands out (RaftConfig.readyEntriesBytesMax); undefined: the core's default. */
+  readyEntriesBytesMax?: number;
 }
 
 export interface HostOptions {

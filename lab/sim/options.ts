@@ -57,6 +57,12 @@ export interface SimOptions {
   applyLagMsMax?: number;
   /** Test-only fault: a member serves a read once it knows its read index, without waiting to apply up to it. Default false. */
   unsafeReadsBeforeApply?: boolean;
+  /**
+   * Bytes of new entries one Ready hands out to persist (at least one entry): small values make
+   * members write their log in several Readies, with acknowledgements held until the entries
+   * they name are written. Default: the core's (4 MiB, more than a run ever proposes at once).
+   */
+  readyEntriesBytesMax?: number;
 }
 
 export interface ResolvedOptions {
@@ -82,6 +88,7 @@ export interface ResolvedOptions {
   unsafeFollowerLocalReads: boolean;
   applyLagMsMax: number;
   unsafeReadsBeforeApply: boolean;
+  readyEntriesBytesMax: number | undefined;
 }
 
 export function resolveOptions(options: SimOptions): ResolvedOptions {
@@ -91,6 +98,10 @@ export function resolveOptions(options: SimOptions): ResolvedOptions {
   if (!Number.isInteger(clients) || clients < 0 || clients > clientsMax) throw new RangeError(`clients must be 0..${clientsMax}, got ${clients}`);
   const applyLagMsMax = options.applyLagMsMax ?? 0;
   if (!Number.isInteger(applyLagMsMax) || applyLagMsMax < 0) throw new RangeError(`applyLagMsMax must be a whole number >= 0, got ${applyLagMsMax}`);
+  const readyEntriesBytesMax = options.readyEntriesBytesMax;
+  if (readyEntriesBytesMax !== undefined && (!Number.isInteger(readyEntriesBytesMax) || readyEntriesBytesMax < 1)) {
+    throw new RangeError(`readyEntriesBytesMax must be a whole number >= 1, got ${readyEntriesBytesMax}`);
+  }
   const tickMs = options.tickMs ?? 10;
   const electionTicks = options.electionTicks ?? 10;
   return {
@@ -116,6 +127,7 @@ export function resolveOptions(options: SimOptions): ResolvedOptions {
     unsafeFollowerLocalReads: options.unsafeFollowerLocalReads ?? false,
     applyLagMsMax,
     unsafeReadsBeforeApply: options.unsafeReadsBeforeApply ?? false,
+    readyEntriesBytesMax,
   };
 }
 

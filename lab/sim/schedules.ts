@@ -25,6 +25,8 @@ export function seededRun(seed: number, nodes: number, steps: number): SeededRun
     leaderMessagesEarly: prng.chance(0.5),
     // Half the runs apply beside the Ready loop, as keel does under load (8-40 ms behind).
     applyLagMsMax: prng.chance(0.5) ? prng.range(10, 41) : 0,
+    // Half the runs write a burst of new entries in several Readies (one to four entries each).
+    readyEntriesBytesMax: prng.chance(0.5) ? prng.range(1, 33) : undefined,
   };
   return { schedule, options };
 }

@@ -86,6 +86,7 @@ export class Simulator implements HostEnv {
       preVote: true,
       checkQuorum: true,
       unsafeCommitPreviousTermByCount: o.unsafeCommitPreviousTermByCount,
+      readyEntriesBytesMax: o.readyEntriesBytesMax,
     };
     for (const id of ids) {
       const hostPrng = prng.fork();
@@ -175,7 +176,7 @@ export class Simulator implements HostEnv {
     const o = this.#options;
     const deadline = this.#healMs + o.livenessMs;
     const end = o.extendForLiveness ? Math.max(o.steps, deadline + 1) : o.steps;
-    this.event(`run seed=${this.seed} nodes=${this.members} steps=${end} faults=${this.schedule.length} heal=${this.#healMs}${o.applyLagMsMax > 0 ? ` apply-lag<=${o.applyLagMsMax}ms` : ''}`);
+    this.event(`run seed=${this.seed} nodes=${this.members} steps=${end} faults=${this.schedule.length} heal=${this.#healMs}${o.applyLagMsMax > 0 ? ` apply-lag<=${o.applyLagMsMax}ms` : ''}${o.readyEntriesBytesMax !== undefined ? ` ready-bytes<=${o.readyEntriesBytesMax}` : ''}`);
     for (let t = 0; t < end && !this.#stopped; t++) {
       this.nowMs = t;
       this.#guard(() => this.#step(t));

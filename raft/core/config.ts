@@ -10,6 +10,12 @@ export const appendBytesMax = 1 << 20;
 export const inflightAppendsMax = 256;
 /** Bytes of committed entries handed out in one Ready. */
 export const readyCommittedBytesMax = 16 << 20;
+/**
+ * Bytes of new entries one Ready hands out to persist (one entry always goes): the rest wait for
+ * the next Ready, so no single sync write grows so long that heartbeats (and their answers) wait
+ * behind it for an election timeout.
+ */
+export const readyEntriesBytesMax = 4 << 20;
 /** Bytes of proposals a leader holds uncommitted before it refuses more. */
 export const uncommittedBytesMax = 64 << 20;
 /** Linearizable reads waiting on one leader (queued or in a confirmation round). */
@@ -47,6 +53,8 @@ export interface RaftConfig {
   appendBytesMax?: number;
   /** Append messages in flight to one follower while replicating. Default inflightAppendsMax (256). */
   inflightAppendsMax?: number;
+  /** Bytes of new entries one Ready hands out to persist; one entry always goes. Default readyEntriesBytesMax (4 MiB). */
+  readyEntriesBytesMax?: number;
   /** The PRNG for election timeouts: seeded, so runs replay. */
   prng: Prng;
   /**
@@ -66,6 +74,7 @@ export interface ResolvedConfig {
   appendEntriesMax: number;
   appendBytesMax: number;
   inflightAppendsMax: number;
+  readyEntriesBytesMax: number;
   prng: Prng;
   unsafeCommitPreviousTermByCount: boolean;
 }
@@ -81,6 +90,7 @@ export function resolveConfig(config: RaftConfig): ResolvedConfig {
     appendEntriesMax: config.appendEntriesMax ?? appendEntriesMax,
     appendBytesMax: config.appendBytesMax ?? appendBytesMax,
     inflightAppendsMax: config.inflightAppendsMax ?? inflightAppendsMax,
+    readyEntriesBytesMax: config.readyEntriesBytesMax ?? readyEntriesBytesMax,
     prng: config.prng,
     unsafeCommitPreviousTermByCount: config.unsafeCommitPreviousTermByCount ?? false,
   };
@@ -88,6 +98,7 @@ export function resolveConfig(config: RaftConfig): ResolvedConfig {
   assert(resolved.heartbeatTicks > 0, 'heartbeatTicks must be positive');
   assert(resolved.heartbeatTicks * 2 <= resolved.electionTicks, 'an election timeout must span at least two heartbeats');
   assert(resolved.appendEntriesMax >= 1 && resolved.appendBytesMax >= 1 && resolved.inflightAppendsMax >= 1, 'flow control bounds must be positive');
+  assert(resolved.readyEntriesBytesMax >= 1, 'readyEntriesBytesMax must be positive');
   assert(!resolved.leaseReads || resolved.checkQuorum, 'leaseReads requires checkQuorum');
   return resolved;
 }

@@ -139,10 +139,10 @@ export class RaftLog {
     this.committed = index;
   }
 
-  /** The entries not yet on disk. */
-  unstableEntries(): Entry[] {
+  /** The first entries not yet on disk, up to `bytesMax` bytes of data (at least one entry). */
+  unstableEntries(bytesMax = Number.MAX_SAFE_INTEGER): Entry[] {
     if (this.stableIndex >= this.lastIndex()) return [];
-    return this.#entries.slice(this.stableIndex - this.#offsetIndex);
+    return this.slice(this.stableIndex + 1, this.lastIndex() + 1, Number.MAX_SAFE_INTEGER, bytesMax)!;
   }
 
   /** Marks entries up to `index` stable, unless that entry was replaced since it was handed out. */
@@ -154,11 +154,16 @@ export class RaftLog {
     return this.committed > this.applying && this.pendingSnapshot === null;
   }
 
-  /** The next committed entries to apply, about `bytesMax` of them (at least one). */
-  nextCommitted(bytesMax: number): Entry[] {
+  /**
+   * The next committed entries to apply, about `bytesMax` of them (at least one if any), none
+   * beyond `upTo`: what will be on disk once the Ready that hands them out is written.
+   */
+  nextCommitted(bytesMax: number, upTo = this.committed): Entry[] {
     if (!this.hasNextCommitted()) return [];
     const lo = Math.max(this.applying + 1, this.firstIndex());
-    const entries = this.slice(lo, this.committed + 1, Number.MAX_SAFE_INTEGER, bytesMax);
+    const hi = Math.min(this.committed, upTo);
+    if (hi < lo) return [];
+    const entries = this.slice(lo, hi + 1, Number.MAX_SAFE_INTEGER, bytesMax);
     assert(entries !== null, `committed entries from ${lo} are compacted`);
     return entries;
   }

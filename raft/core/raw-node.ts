@@ -111,9 +111,15 @@ export class RawNode {
     raft.flush();
     const log = raft.log;
     const soft = this.#softState();
-    const hard = this.#hardState();
-    const entries = log.unstableEntries();
-    const committedEntries = log.nextCommitted(readyCommittedBytesMax);
+    const entries = log.unstableEntries(raft.config.readyEntriesBytesMax);
+    // Only what is on disk once this Ready is written: entries it leaves for the next Ready
+    // cannot be applied yet, even if a quorum already has them, and the commit index it stores
+    // must not name them (a restart would find committed entries missing).
+    const snapshotIndex = log.pendingSnapshot?.meta.index ?? 0;
+    const onDiskAfter = entries.length > 0 ? entries[entries.length - 1].index : Math.max(log.stableIndex, snapshotIndex);
+    const hard = this.#hardState(onDiskAfter);
+    const messages = this.#takeMessages(onDiskAfter);
+    const committedEntries = log.nextCommitted(readyCommittedBytesMax, onDiskAfter);
     if (committedEntries.length > 0) log.applying = committedEntries[committedEntries.length - 1].index;
     const ready: Ready = {
       snapshotWanted: raft.snapshotWanted,
@@ -122,18 +128,30 @@ export class RawNode {
       entries,
       snapshot: log.pendingSnapshot,
       committedEntries,
-      messages: raft.messages,
+      messages,
       leaderMessages: raft.leaderMessages,
       readStates: raft.readStates,
       mustSync: entries.length > 0 || log.pendingSnapshot !== null || hard.term !== this.#prevHard.term || hard.vote !== this.#prevHard.vote,
     };
-    raft.messages = [];
     raft.leaderMessages = [];
     raft.readStates = [];
     this.#prevSoft = soft;
     this.#prevHard = hard;
     this.#outstanding = ready;
     return ready;
+  }
+
+  /**
+   * The messages a leader may send before its own write (heartbeats, appends) queued since the
+   * last Ready, taken now, also while a Ready is outstanding: a driver whose write is slow sends
+   * a leader's heartbeats meanwhile, or its followers would take the silence for a dead leader.
+   */
+  takeLeaderMessages(): Message[] {
+    const raft = this.#raft;
+    if (raft.leaderMessages.length === 0) return [];
+    const messages = raft.leaderMessages;
+    raft.leaderMessages = [];
+    return messages;
   }
 
   /** The Ready was persisted, sent and applied. */
@@ -239,8 +257,28 @@ export class RawNode {
     return { leader: this.#raft.leader, role: this.#raft.role };
   }
 
-  #hardState(): HardState {
-    return { term: this.#raft.term, vote: this.#raft.vote, commit: this.#raft.log.committed };
+  /**
+   * The messages to send once this Ready is written, in order. An append acknowledgement of an
+   * entry this Ready leaves for a later one stays behind until a Ready that writes it: a member
+   * never claims an entry it does not hold on disk. One from an earlier term, or for entries a
+   * conflict has since removed, is dropped (as a lost message would be).
+   */
+  #takeMessages(onDiskAfter: number): Message[] {
+    const raft = this.#raft;
+    const send: Message[] = [];
+    const held: Message[] = [];
+    for (const m of raft.messages) {
+      const claimsUnwritten = m.type === 'append-resp' && !m.reject && m.index > onDiskAfter;
+      if (!claimsUnwritten) send.push(m);
+      else if (m.term === raft.term && m.index <= raft.log.lastIndex()) held.push(m);
+    }
+    raft.messages = held;
+    return send;
+  }
+
+  /** The hard state, its commit index at most `onDisk` (the last index on disk once it is written). */
+  #hardState(onDisk = Number.MAX_SAFE_INTEGER): HardState {
+    return { term: this.#raft.term, vote: this.#raft.vote, commit: Math.min(this.#raft.log.committed, onDisk) };
   }
 }
 
