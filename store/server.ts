@@ -123,12 +123,31 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
   // A larger memtable means fewer level-0 files, so LevelDB's compaction throttles writes less
   // often; a larger block cache keeps the MVCC indexes' hot blocks in memory.
   await db.open({ writeBufferSize: levelWriteBufferBytesOf(config.id), cacheSize: levelCacheBytes });
+  // What has started so far, stopped in reverse if a later step fails (a corrupt log, a port in
+  // use): a master that cannot start must exit, not hang on a listening peer port or a timer.
+  const undo: Array<() => unknown> = [() => db.close()];
+  try {
+    return await startOn(config, db, undo);
+  } catch (error) {
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch (cleanupError) {
+        log(config, `after the failed start, stopping a part failed too: ${(cleanupError as Error).message}`);
+      }
+    }
+    throw error;
+  }
+}
+
+async function startOn(config: MasterConfig, db: Level<Uint8Array, Uint8Array>, undo: Array<() => unknown>): Promise<RunningMaster> {
   const registry = new Registry();
   const metrics = masterMetrics(registry);
   const sync = config.unsafeNoFsync !== true;
   if (!sync) log(config, 'unsafeNoFsync: the Raft log is written WITHOUT fsync (NO FSYNC — not durable)');
   const logStore = new LogStore({ dir: config.dataDir, db, syncDelayMs: Number(process.env.KEEL_TEST_SYNC_DELAY_MS ?? 0), sync });
   const unwatchSyncDelay = syncDelayHook(config, logStore);
+  undo.push(unwatchSyncDelay);
   const store = new MvccStore(db, { afterInstallBatch: installCrashHook(config) });
   await store.open();
   const peers = new Map(config.members.filter((m) => m.id !== config.id).map((m) => [m.id, address(config.dialAddresses?.[m.id] ?? m.peerAddress)]));
@@ -190,8 +209,10 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
     ),
   );
   await transport.start();
+  undo.push(() => transport.stop());
   await slowRecoveryHook(config);
   await node.start();
+  undo.push(() => started.stop());
   const apiUrls = new Map<NodeId, string>(config.members.map((m) => [m.id, `http://${m.apiAddress}`]));
   const tickMs = config.tickMs ?? 100;
   const electionTimeoutMs = 2 * (config.electionTicks ?? 10) * tickMs;
@@ -204,7 +225,9 @@ export async function startMaster(config: MasterConfig): Promise<RunningMaster> 
   });
   const ctx = storeContext({ ...ctxOptions, leases });
   leases.start();
+  undo.push(() => leases.stop());
   const hub = new WatchHub(store);
+  undo.push(() => hub.close());
   const api = new MasterApi({ node, ctx, hub, apiUrls, registry, peerStatus: () => Object.fromEntries(transport.stats()) });
   const { host, port } = address(config.apiAddress);
   await api.listen(host, port);

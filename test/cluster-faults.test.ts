@@ -1,7 +1,7 @@
 // Real master processes under faults: every master killed mid-stream, a master that missed the
 // compacted log, a peer with the wrong secret, and garbage on the peer port.
 import t from 'tap';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { entryKey } from '../raft/log-store.ts';
@@ -125,6 +125,20 @@ t.test('a corrupted log entry stops the master with an error naming the director
   const exit = await waitFor('the master to stop', async () => cluster.exits.get(victim));
   t.equal(exit.code, 1);
   t.match(cluster.log(victim), new RegExp(`cannot start: corrupt Raft log in ${dataDir} at index 3: .*KEEL_CORRUPT_LOG`));
+});
+
+t.test('a master whose API port is taken stops with an error instead of running on without an API', async (t) => {
+  const cluster = new ProcessCluster({ basePort: testBasePort(0) });
+  t.teardown(() => cluster.destroy());
+  const [host, port] = cluster.configs[0].apiAddress.split(':');
+  const squatter = createServer();
+  await new Promise<void>((resolve) => squatter.listen(Number(port), host, () => resolve()));
+  t.teardown(() => new Promise<void>((resolve) => squatter.close(() => resolve())));
+  // The peer transport and the node start before the API listens: all of it must be stopped again.
+  cluster.start(1);
+  const exit = await waitFor('the master to stop', async () => cluster.exits.get(1));
+  t.equal(exit.code, 1);
+  t.match(cluster.log(1), /cannot start: .*EADDRINUSE/);
 });
 
 t.test('with no leader, a request waits a bounded time and fails with 503 KEEL_NO_LEADER', async (t) => {
