@@ -275,6 +275,12 @@ export class RaftNode {
       else if (parseAck(m) !== null) this.#sender?.ack(m.from, m.term, parseAck(m)!);
       else this.#core.step(m);
     }
+    // While the loop waits on a write, a follower answers its leader's heartbeats now: a leader
+    // that hears from no quorum for an election timeout steps down.
+    if (this.#running) {
+      const answers = this.#core.takeHeartbeatResponses();
+      if (answers.length > 0) this.#options.transport.send(answers);
+    }
     if (this.#saving) this.#applyCommittedStable();
     this.#schedule();
   }

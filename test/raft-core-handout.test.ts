@@ -20,7 +20,7 @@ const same = (a: Entry, b: Entry): boolean => a.index === b.index && a.term === 
 interface Counts {
   /** Readies that left new entries for the next one (readyEntriesBytesMax). */
   partial: number;
-  /** Leader messages taken while a Ready was open (takeLeaderMessages). */
+  /** Leader messages and heartbeat answers taken while a Ready was open. */
   early: number;
   applied: number;
   handedOut: number;
@@ -103,7 +103,15 @@ function run(seed: number, steps: number, counts: Counts, readyEntriesBytesMax?:
       if (msg === undefined) continue;
       inFlight.splice(i, 1);
       const to = members.get(msg.to)!;
-      if (to.node !== null && pick(10) > 0) to.node.step(msg); // one in ten is lost
+      if (to.node !== null && pick(10) > 0) {
+        to.node.step(msg); // one in ten is lost
+        // A driver whose write is slow answers heartbeats meanwhile.
+        if (to.open !== null && pick(2) === 0) {
+          const answers = to.node.takeHeartbeatResponses();
+          counts.early += answers.length;
+          inFlight.push(...answers);
+        }
+      }
     } else if (action < 85) {
       // Committed entries handed out while a Ready is open (or not): applied at once.
       const taken = node.takeCommittedStable();
@@ -162,8 +170,8 @@ t.test('a Ready that hands out only part of the new entries (readyEntriesBytesMa
     }),
     { numRuns: 200 },
   );
-  t.comment(`${counts.partial} Readies left entries for the next, ${counts.early} leader messages went out while a Ready was open; applied ${counts.applied} entries, ${counts.crashes} crashes`);
+  t.comment(`${counts.partial} Readies left entries for the next, ${counts.early} leader messages and heartbeat answers went out while a Ready was open; applied ${counts.applied} entries, ${counts.crashes} crashes`);
   t.ok(counts.partial > 1000, 'many Readies hand out part of the new entries');
-  t.ok(counts.early > 1000, 'and many leader messages go out while a Ready is open');
+  t.ok(counts.early > 1000, 'and many leader messages and heartbeat answers go out while a Ready is open');
   t.ok(counts.applied > 10 * counts.crashes, 'and the runs commit far more than they crash');
 });

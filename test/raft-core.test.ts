@@ -95,6 +95,37 @@ t.test('a Ready hands out at most readyEntriesBytesMax of new entries; what it l
   t.same(committedTexts(c, 3), ['a', 'b', 'c', 'd', 'e'], 'everything commits and applies in the end');
 });
 
+t.test("a follower's heartbeat answers can go while its write is in flight, but only in a term already on disk", async (t) => {
+  const c = new MemCluster([1, 2, 3]);
+  c.elect(1);
+  const leader = c.node(1);
+  const follower = c.node(2);
+  const term = leader.status().term;
+  leader.propose(bytes('x'));
+  const lrd = leader.ready();
+  c.queue.push(...lrd.leaderMessages);
+  c.deliver();
+  const open = follower.ready(); // the follower's write of 'x' is in flight
+  leader.tick(); // a heartbeat round
+  c.queue.push(...leader.takeLeaderMessages());
+  c.deliver();
+  const answers = follower.takeHeartbeatResponses();
+  t.same(answers.map((m) => [m.type, m.to, m.term]), [['heartbeat-resp', 1, term]], 'answered at once: its term is on disk');
+  t.same(follower.takeHeartbeatResponses(), [], 'and only once');
+  follower.advance(open);
+  leader.advance(lrd);
+
+  // A heartbeat of a later term moves member 3 to that term, which is not on disk yet: its
+  // answer waits for the Ready that writes the term.
+  const third = c.node(3);
+  const heartbeat = { ...answers[0], type: 'heartbeat' as const, from: 2, to: 3, term: term + 1, readSeq: 0 };
+  third.step(heartbeat);
+  t.same(third.takeHeartbeatResponses(), [], 'no answer in a term not yet on disk');
+  const rd = third.ready();
+  t.equal(rd.hardState?.term, term + 1, 'the Ready writes the new term');
+  t.ok(rd.messages.some((m) => m.type === 'heartbeat-resp' && m.term === term + 1), 'and the answer goes with it, after the write');
+});
+
 t.test('a membership change is never handed out between Readies', async (t) => {
   const c = new MemCluster([1, 2, 3]);
   c.elect(1);

@@ -113,6 +113,17 @@ t.test('a leader whose write takes longer than an election timeout keeps heartbe
   t.same(fatal, []);
 });
 
+t.test('followers whose writes take longer than an election timeout still answer heartbeats, so the leader keeps leading', async (t) => {
+  const { nodes, stores, leaderId, followers, fatal } = await cluster(t);
+  const leader = nodes.get(leaderId)!;
+  const term = leader.term;
+  for (const id of followers) stores.get(id)!.delayMs = 3_000; // CheckQuorum looks every election timeout (1 s)
+  await leader.propose(put('slow-followers'), 15_000);
+  t.equal(leader.leader, leaderId, 'the leader did not step down');
+  for (const node of nodes.values()) t.equal(node.term, term, `member ${node.id} is still in term ${term}`);
+  t.same(fatal, []);
+});
+
 t.test('an acknowledgement that arrives during a write applies entries already on disk at once', async (t) => {
   const { nodes, stores, leaderId, followers, fatal } = await cluster(t);
   const leader = nodes.get(leaderId)!;

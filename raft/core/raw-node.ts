@@ -41,12 +41,15 @@ export class RawNode {
   readonly #raft: Raft;
   #prevSoft: SoftState;
   #prevHard: HardState;
+  /** The term on disk: that of the last Ready advanced (its write done), or the initial one. */
+  #durableTerm: number;
   #outstanding: Ready | null = null;
 
   constructor(config: RaftConfig, initial: InitialState) {
     this.#raft = new Raft(config, initial);
     this.#prevSoft = this.#softState();
     this.#prevHard = { ...initial.hardState };
+    this.#durableTerm = initial.hardState.term;
   }
 
   tick(): void {
@@ -154,11 +157,32 @@ export class RawNode {
     return messages;
   }
 
+  /**
+   * A follower's answers to heartbeats, taken now, also while a Ready is outstanding: a driver
+   * whose write is slow sends them meanwhile, or its leader, hearing nothing, steps down
+   * (CheckQuorum). Only answers in a term already on disk go: one in a term the outstanding
+   * Ready is still writing would let a crash forget that term and vote in it again.
+   */
+  takeHeartbeatResponses(): Message[] {
+    const raft = this.#raft;
+    if (raft.role === 'leader' || raft.term !== this.#durableTerm) return [];
+    let taken: Message[] | null = null;
+    const rest: Message[] = [];
+    for (const m of raft.messages) {
+      if (m.type === 'heartbeat-resp' && m.term === this.#durableTerm) (taken ??= []).push(m);
+      else rest.push(m);
+    }
+    if (taken === null) return [];
+    raft.messages = rest;
+    return taken;
+  }
+
   /** The Ready was persisted, sent and applied. */
   advance(ready: Ready): void {
     assert(this.#outstanding === ready, 'advance() of a Ready that is not the outstanding one');
     this.#outstanding = null;
     const raft = this.#raft;
+    if (ready.hardState !== null) this.#durableTerm = ready.hardState.term;
     if (ready.snapshot !== null) raft.log.snapshotInstalled(ready.snapshot);
     const entries = ready.entries;
     if (entries.length > 0) raft.log.stableTo(entries[entries.length - 1].index, entries[entries.length - 1].term);
