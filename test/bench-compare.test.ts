@@ -14,7 +14,7 @@ import { estimateSeconds, planOf, type PointKey } from '../bench/compare/plan.ts
 import { failoverTable, fmtMs, fmtRatio, latencyTable, markdownReport, membersTable, throughputTable } from '../bench/compare/report.ts';
 import { noFsyncLabel, type CompareResults, type Point } from '../bench/compare/results.ts';
 import { escapeXml, figureSvg, linearTicks, logTicks } from '../bench/compare/svg.ts';
-import { logTails, type System, type SystemName } from '../bench/compare/systems.ts';
+import { KeelSystem, logTails, type System, type SystemName } from '../bench/compare/systems.ts';
 
 // ---- a well-formedness check for the SVG (no XML parser among the dependencies) -------------
 
@@ -422,4 +422,22 @@ t.test('a failed run prints the last lines of every member\'s log', async (t) =>
   t.match(text, /--- keel member 1 \(.*m1\.log\), last 3 lines:\nline 97\nline 98\nline 99\n/, 'the tail of a log');
   t.notMatch(text, /line 96/, 'and no more');
   t.match(text, /--- keel member 2 .*\n\(no log\)/, 'a member without a log says so');
+});
+
+t.test("keel's leader() asks for the leader's term again when a status request fails, until its deadline", async (t) => {
+  const system = new KeelSystem({ basePort: 30_400, noFsync: false, proxied: false });
+  let statusCalls = 0;
+  const cluster = system.cluster as unknown as { leader: (ms: number) => Promise<number>; status: (id: number) => Promise<Record<string, unknown>> };
+  cluster.leader = async () => 2;
+  cluster.status = async () => {
+    statusCalls++;
+    if (statusCalls === 1) throw Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+    return { term: 7 };
+  };
+  t.same(await system.leader(5_000), { id: 2, term: 7 }, 'a late answer once is not the end of the run');
+  t.equal(statusCalls, 2);
+  cluster.status = async () => {
+    throw new Error('still busy');
+  };
+  await t.rejects(system.leader(1), /still busy/, 'past the deadline the error stands');
 });

@@ -145,9 +145,18 @@ export class KeelSystem extends ClusterSystem<ProcessCluster> implements System 
   }
 
   async leader(timeoutMs = 30_000): Promise<{ id: number; term: number }> {
-    const id = await this.cluster.leader(timeoutMs);
-    const status = await this.cluster.status(id);
-    return { id, term: Number(status.term) };
+    // A member busy after a heavy point may answer a status request late: ask again until the
+    // deadline, as the wait for agreement does, rather than fail the whole run on one timeout.
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const id = await this.cluster.leader(Math.max(1_000, deadline - Date.now()));
+      try {
+        const status = await this.cluster.status(id);
+        return { id, term: Number(status.term) };
+      } catch (error) {
+        if (Date.now() >= deadline) throw error;
+      }
+    }
   }
 }
 
