@@ -44,6 +44,14 @@ const statusByCode: Record<string, number> = {
   KEEL_FUTURE_REVISION: 400,
 };
 
+/**
+ * Connections the kernel may hold for the API before they are accepted (capped by
+ * net.core.somaxconn). Node's default, 511, overflows when a thousand clients connect to a busy
+ * master: the kernel drops their handshakes' last packet, and their first requests wait seconds
+ * for the retransmissions.
+ */
+export const apiListenBacklog = 4096;
+
 export class MasterApi {
   readonly #options: ApiOptions;
   readonly #server: Server;
@@ -60,7 +68,7 @@ export class MasterApi {
   listen(host: string, port: number): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       this.#server.once('error', reject);
-      this.#server.listen(port, host, () => resolve(this.#server.address() as AddressInfo));
+      this.#server.listen({ port, host, backlog: apiListenBacklog }, () => resolve(this.#server.address() as AddressInfo));
     });
   }
 

@@ -2,10 +2,12 @@
 // bad input, and a leader killed or stopped.
 import t from 'tap';
 import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { ProcessCluster, http, waitFor } from '../lab/cluster/process-cluster.ts';
 import { logsOnFailure } from './support/cluster-logs.ts';
+import { apiListenBacklog } from '../store/http-api.ts';
 
 const cluster = new ProcessCluster();
 t.teardown(() => cluster.destroy());
@@ -83,6 +85,21 @@ t.test('a request cut off before its body ends writes nothing', async (t) => {
   t.equal(get.status, 404, 'the cut-off value was not written');
   t.equal((await cluster.status(leader)).lastIndex, before, 'nothing reached the log');
   t.ok(cluster.running(leader), 'the master is still up');
+});
+
+t.test('the API listens with a backlog for thousands of connecting clients, not Node\'s 511', async (t) => {
+  const { port } = new URL(cluster.url(1));
+  let out: string;
+  try {
+    out = execFileSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' });
+  } catch (error) {
+    t.fail(`ss (Debian's iproute2) is needed to read the listen backlog: ${(error as Error).message}`);
+    return;
+  }
+  // For a listening socket, ss's Send-Q column is the backlog the kernel keeps.
+  const backlog = Number(out.trim().split(/\s+/)[2]);
+  const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+  t.equal(backlog, Math.min(apiListenBacklog, somaxconn), `backlog ${backlog} (somaxconn ${somaxconn})`);
 });
 
 t.test('observability: healthz, status, metrics', async (t) => {
