@@ -31,6 +31,8 @@ let current: ChildProcess | null = null;
 interface Served {
   child: ChildProcess;
   onEvent: ((event: { event: string }) => void) | null;
+  /** Set while a point runs: the generator exited before its result. */
+  onExit: ((exit: number | string) => void) | null;
   exited: Promise<number | string>;
 }
 let served: Served | null = null;
@@ -81,8 +83,9 @@ export function follow(child: ChildProcess, onEvent: (event: { event: string }) 
 function servedGenerator(): Served {
   if (served !== null && served.child.exitCode === null && served.child.signalCode === null) return served;
   const child = spawnGenerator(['--serve']);
-  const generator: Served = { child, onEvent: null, exited: Promise.resolve(0) };
+  const generator: Served = { child, onEvent: null, onExit: null, exited: Promise.resolve(0) };
   generator.exited = follow(child, (event) => generator.onEvent?.(event), Infinity);
+  void generator.exited.then((exit) => generator.onExit?.(exit)); // between points nobody waits
   served = generator;
   return generator;
 }
@@ -102,6 +105,7 @@ export async function runPoint(spec: LoadSpec, pids: Map<number, number>): Promi
     const settle = (): void => {
       clearTimeout(timer);
       generator.onEvent = null;
+      generator.onExit = null;
     };
     generator.onEvent = (message) => {
       if (message.event === 'measuring') {
@@ -118,11 +122,10 @@ export async function runPoint(spec: LoadSpec, pids: Map<number, number>): Promi
         }
       }
     };
-    void generator.exited.then((exit) => {
-      if (generator.onEvent === null) return; // between points: the next one starts another
+    generator.onExit = (exit) => {
       settle();
       reject(new Error(`${what} exited with ${exit} and no result`));
-    });
+    };
     generator.child.stdin!.write(JSON.stringify(spec) + '\n');
   });
   return { result, members, peakRssPerWindow: perWindow };

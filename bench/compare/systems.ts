@@ -3,7 +3,7 @@
 // (1000 ms, randomized up to twice that by both), fsync on unless the NO FSYNC mode asks
 // otherwise, data in a temp dir, and optionally a proxy on every peer link (for partitions).
 import { readFileSync } from 'node:fs';
-import { ProcessCluster } from '../../lab/cluster/process-cluster.ts';
+import { ProcessCluster, formatLogTails } from '../../lab/cluster/process-cluster.ts';
 import { EtcdCluster } from './etcd-cluster.ts';
 import { PeerProxies } from './peer-proxy.ts';
 
@@ -181,15 +181,12 @@ export class EtcdSystem extends ClusterSystem<EtcdCluster> implements System {
 
 /** The last `lines` lines of every member's log, for a run that failed (destroy() deletes them). */
 export function logTails(system: System, lines = 40): string {
-  return system.ids
-    .map((id) => {
-      let text = '';
-      try {
-        text = readFileSync(system.logFile(id), 'utf8');
-      } catch {
-        text = '(no log)';
-      }
-      return `--- ${system.name} member ${id} (${system.logFile(id)}), last ${lines} lines:\n${text.split('\n').slice(-lines - 1).join('\n')}`;
-    })
-    .join('\n');
+  const textOf = (file: string): string => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return '(no log)'; // the member never started, so it wrote none
+    }
+  };
+  return formatLogTails(system.ids.map((id) => ({ who: `${system.name} member ${id}`, file: system.logFile(id), text: textOf(system.logFile(id)) })), lines);
 }

@@ -120,6 +120,11 @@ export interface ProcessClusterOptions {
   proxy?: { seed: number };
 }
 
+/** Each log's last `lines` lines under a heading that names whose it is and where it lies. */
+export function formatLogTails(logs: Array<{ who: string; file: string; text: string }>, lines = 40): string {
+  return logs.map(({ who, file, text }) => `--- ${who} (${file}), last ${lines} lines:\n${text.split('\n').slice(-lines - 1).join('\n')}`).join('\n');
+}
+
 export class ProcessCluster {
   readonly dir: string;
   readonly configs: MasterConfig[];
@@ -169,7 +174,7 @@ export class ProcessCluster {
 
   /** The last `lines` lines of every master's log, each under a heading: what a failed test prints. */
   logTails(lines = 40): string {
-    return this.configs.map((c) => `--- master ${c.id} (${this.logFile(c.id)}), last ${lines} lines:\n${this.log(c.id).split('\n').slice(-lines - 1).join('\n')}`).join('\n');
+    return formatLogTails(this.configs.map((c) => ({ who: `master ${c.id}`, file: this.logFile(c.id), text: this.log(c.id) })), lines);
   }
 
   log(id: number): string {
