@@ -6,7 +6,7 @@ import t from 'tap';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { percentile, requestOf, runLoad } from '../bench/load-generator.ts';
-import { closeGenerator, runPoint } from '../bench/compare/generator.ts';
+import { closeGenerator, killGenerator, runPoint } from '../bench/compare/generator.ts';
 import { latencyFigure, throughputFigure } from '../bench/compare/charts.ts';
 import { firstNewTermWriteMs, longestGapMs, medianMax, type FailoverTrial } from '../bench/compare/failover.ts';
 import { socketInode } from '../bench/compare/peer-proxy.ts';
@@ -440,4 +440,18 @@ t.test("keel's leader() asks for the leader's term again when a status request f
     throw new Error('still busy');
   };
   await t.rejects(system.leader(1), /still busy/, 'past the deadline the error stands');
+});
+
+t.test('a point whose long-lived generator dies fails with what it was running, and the next point starts a new one', async (t) => {
+  const server = await heldServer(t);
+  const spec = { url: server.url, protocol: 'v3' as const, mode: 'write' as const, concurrency: 2, warmupMs: 10, durationMs: 100, keyspace: 10, valueBytes: 16, timeoutMs: 60_000, seed: 1 };
+  const self = new Map([[1, process.pid]]);
+  const point = runPoint(spec, self);
+  await until(() => server.held() === 2);
+  killGenerator();
+  await t.rejects(point, /load generator write c=2 exited with SIGKILL and no result/);
+  server.release();
+  const next = await runPoint(spec, self);
+  t.ok(next.result.ops > 0, 'a new generator ran the next point');
+  await closeGenerator();
 });
