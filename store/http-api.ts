@@ -240,7 +240,7 @@ export class MasterApi {
 }
 
 /** Reads a request body of at most `bytesMax` bytes; a larger one is refused with 413 before it is buffered. */
-async function readBody(req: IncomingMessage, bytesMax: number): Promise<Uint8Array> {
+export async function readBody(req: IncomingMessage, bytesMax: number): Promise<Uint8Array> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > bytesMax) {
     req.resume();
@@ -251,18 +251,28 @@ async function readBody(req: IncomingMessage, bytesMax: number): Promise<Uint8Ar
   const chunks: Buffer[] = [];
   let total = 0;
   await new Promise<void>((resolve, reject) => {
+    const done = (error?: Error): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', done);
+      req.off('close', onClose);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
     const onData = (chunk: Buffer): void => {
       total += chunk.length;
       if (total <= bytesMax) return void chunks.push(chunk);
-      req.off('data', onData);
       req.resume();
-      reject(new ApiError(413, 'KEEL_VALUE_TOO_LARGE', `the body is over ${bytesMax} bytes`));
+      done(new ApiError(413, 'KEEL_VALUE_TOO_LARGE', `the body is over ${bytesMax} bytes`));
     };
+    const onEnd = (): void => done();
+    // An aborted request: a body cut short must not be taken for the whole one. (The listeners
+    // go once the body has ended, so a finished request's close builds no error.)
+    const onClose = (): void => done(new ApiError(400, 'KEEL_BAD_REQUEST', 'the request was aborted before its body ended'));
     req.on('data', onData);
-    req.once('end', () => resolve());
-    req.once('error', reject);
-    // An aborted request: a body cut short must not be taken for the whole one.
-    req.once('close', () => reject(new ApiError(400, 'KEEL_BAD_REQUEST', 'the request was aborted before its body ended')));
+    req.on('end', onEnd);
+    req.on('error', done);
+    req.on('close', onClose);
   });
   const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
   return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
