@@ -190,6 +190,9 @@ export class RaftNode {
   /** The staged image whose chunk-less snapshot message was stepped, and the Ready count then. */
   #staged: { meta: SnapshotMeta; afterReady: number } | null = null;
   #readies = 0;
+  /** Called at the start of every Ready turn (setTurnHook); a turn is wanted (requestTurn). */
+  #turnHook: (() => void) | null = null;
+  #turnWanted = false;
   /** A Ready's sync write is in flight: committed entries already on disk may be applied meanwhile. */
   #saving = false;
 
@@ -331,6 +334,27 @@ export class RaftNode {
   }
 
   /**
+   * Sets the function the loop calls at the start of every Ready turn, before it takes the core's
+   * Ready. A proposer that holds writes back while a Ready is being written proposes them there,
+   * together, so that they share the next write; requestTurn() asks for a turn.
+   */
+  setTurnHook(hook: () => void): void {
+    this.#turnHook = hook;
+  }
+
+  /** Asks the loop for a turn (now if it is idle, else after the Ready it is writing). */
+  requestTurn(): void {
+    if (!this.#started || this.#stopped) {
+      // No loop to take the turn: the hook runs anyway, and its proposals fail as they would here.
+      const hook = this.#turnHook;
+      if (hook !== null) setImmediate(hook);
+      return;
+    }
+    this.#turnWanted = true;
+    this.#schedule();
+  }
+
+  /**
    * Resolves once this member's state machine reflects every write committed before the call
    * (ReadIndex). Fails with KEEL_TIMEOUT after `timeoutMs`, e.g. while leadership changes.
    */
@@ -464,14 +488,19 @@ export class RaftNode {
 
   #schedule(): void {
     if (this.#running || this.#stopped) return;
-    if (!this.#core.hasReady()) return;
+    if (!this.#turnWanted && !this.#core.hasReady()) return;
     this.#running = true;
     setImmediate(() => void this.#loop());
   }
 
   async #loop(): Promise<void> {
     try {
-      while (!this.#stopped && this.#core.hasReady()) {
+      while (!this.#stopped) {
+        if (this.#turnWanted) {
+          this.#turnWanted = false;
+          this.#turnHook?.();
+        }
+        if (!this.#core.hasReady()) break;
         this.#readies++;
         await this.#handleReady(this.#core.ready());
       }
@@ -481,7 +510,7 @@ export class RaftNode {
       this.#running = false;
       for (const waiter of this.#stopWaiters.splice(0)) waiter();
     }
-    if (!this.#stopped && this.#core.hasReady()) this.#schedule();
+    if (!this.#stopped && (this.#turnWanted || this.#core.hasReady())) this.#schedule();
   }
 
   async #handleReady(rd: Ready): Promise<void> {

@@ -216,7 +216,7 @@ async function startOn(config: MasterConfig, db: Level<Uint8Array, Uint8Array>, 
   const apiUrls = new Map<NodeId, string>(config.members.map((m) => [m.id, `http://${m.apiAddress}`]));
   const tickMs = config.tickMs ?? 100;
   const electionTimeoutMs = 2 * (config.electionTicks ?? 10) * tickMs;
-  const ctxOptions = { config, node, store, leaderWaitMs: 3000, requestTimeoutMs: 5000, version: keelVersion, dbSize: () => dataBytes(config.dataDir), unsafeFollowerReads: unsafeFollowerReadsHook(config) };
+  const ctxOptions = { config, node, store, leaderWaitMs: 3000, requestTimeoutMs: 5000, version: keelVersion, dbSize: () => dataBytes(config.dataDir), unsafeFollowerReads: unsafeFollowerReadsHook(config), observeBatch: (writes: number) => metrics.writesPerEntry.observe(writes) };
   const leases = new LeaderLeaseClock({
     leases: () => store.leases(),
     isLeader: () => started.leader === config.id,
@@ -347,6 +347,7 @@ function masterMetrics(registry: Registry) {
     commit: registry.add(new Histogram('keel_raft_commit_latency_seconds', 'From proposal to apply, on the leader.', latencyBucketsSeconds)),
     fsync: registry.add(new Histogram('keel_disk_fsync_seconds', 'Sync writes of the Raft log and hard state.', latencyBucketsSeconds)),
     batch: registry.add(new Histogram('keel_raft_append_batch_entries', 'Entries per sync write of the log.', batchBuckets)),
+    writesPerEntry: registry.add(new Histogram('keel_proposal_writes_per_entry', 'Writes proposed together in one log entry, on the leader.', batchBuckets)),
     chunksSent: registry.add(new Counter('keel_snapshot_chunks_sent_total', 'Snapshot chunks streamed to lagging members.')),
     chunksReceived: registry.add(new Counter('keel_snapshot_chunks_received_total', 'Snapshot chunks received and staged.')),
   };

@@ -5,7 +5,9 @@ import { noNode } from '../raft/core/index.ts';
 import type { RaftNode } from '../raft/node.ts';
 import type { ClusterHeader, LeaseClock, MemberInfo, MemberStatus, StoreContext } from './api/context.ts';
 import { ApiError } from './api/v1.ts';
-import { encodeEnvelope, type CommandError, type CommandResult, type Envelope, type MvccStore } from './mvcc/index.ts';
+import { ProposalBatcher } from './proposal-batcher.ts';
+import { TooManyPendingError, pendingProposalsMax } from '../raft/node.ts';
+import { encodeEnvelope, encodeEnvelopeBatch, type CommandError, type CommandResult, type Envelope, type MvccStore } from './mvcc/index.ts';
 import type { MasterConfig } from './server.ts';
 
 export interface ContextOptions {
@@ -27,6 +29,8 @@ export interface ContextOptions {
    * catching stale reads. Default false.
    */
   unsafeFollowerReads?: boolean;
+  /** Called with the number of writes of every entry the batcher proposes. */
+  observeBatch?: (writes: number) => void;
 }
 
 /** A stable 64-bit number for the configured cluster id string (etcd reports cluster ids as uint64). */
@@ -42,8 +46,22 @@ export function storeContext(options: ContextOptions): StoreContext {
       throw new ApiError(503, 'KEEL_NO_LEADER', `no leader elected within ${options.leaderWaitMs} ms; try again`);
     }
   };
+  // Writes without a client id share entries; a deduplicated write keeps an entry of its own
+  // (the dedup table orders clients by the index of their last entry).
+  const batcher = new ProposalBatcher({
+    node,
+    encodeBatch: encodeEnvelopeBatch,
+    timeoutMs: options.requestTimeoutMs,
+    heldMax: pendingProposalsMax,
+    tooMany: () => new TooManyPendingError(),
+    observe: options.observeBatch,
+  });
   return {
-    propose: (envelope: Envelope) => node.propose(encodeEnvelope(envelope), options.requestTimeoutMs) as Promise<CommandResult | CommandError>,
+    propose: (envelope: Envelope) => {
+      const data = encodeEnvelope(envelope);
+      const answer = envelope.clientId === undefined && envelope.seq === undefined ? batcher.propose(data) : node.propose(data, options.requestTimeoutMs);
+      return answer as Promise<CommandResult | CommandError>;
+    },
     readBarrier: async (consistency) => {
       if (consistency === 'serializable') return node.answeredApplied(); // a member's own answers are visible in its reads
       if (options.unsafeFollowerReads === true && node.leader !== config.id) return;

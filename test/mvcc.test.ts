@@ -4,7 +4,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { Harness, bytes, text } from './mvcc-harness.ts';
 import type { Command, Compare, DeleteRangeRequest, KeyValue, PutRequest, RequestOp, RevisionEvent } from '../store/mvcc/index.ts';
-import { prefixEnd } from '../store/mvcc/index.ts';
+import { encodeEnvelope, encodeEnvelopeBatch, errorCodes, prefixEnd } from '../store/mvcc/index.ts';
 import { revisionLogKey, revisionLogPrefix } from '../store/mvcc/keys.ts';
 import { packr } from '../store/mvcc/codec.ts';
 
@@ -194,6 +194,60 @@ t.test('exactly-once: a retry returns the first answer, applies nothing, survive
   t.equal(h.store.currentRevision, 3);
   const fresh = await h.one({ clientId: 'c1', seq: 2, command: put('k', 'v5') });
   t.same(fresh, { revision: 4 });
+});
+
+t.test('a batch entry applies its commands in order, each at its own revision, with one result each', async (t) => {
+  const h = await harness(t);
+  await h.run(put('a', '0'));
+  const batchEntry = (members: Uint8Array[]) => {
+    h.index += 1;
+    return { term: 1, index: h.index, kind: 'normal' as const, data: encodeEnvelopeBatch(members) };
+  };
+  const members = [
+    encodeEnvelope({ command: put('a', '1', 0, true) }),
+    encodeEnvelope({ command: put('b', '1') }),
+    encodeEnvelope({ command: del('zzz') }), // changes nothing: keeps the revision
+    encodeEnvelope({ command: txn([{ key: bytes('a'), target: 'value', result: 'equal', value: bytes('1') }], [opPut('a', '2')]) }),
+  ];
+  const [before, results, after]: any[] = await h.store.apply([h.entry({ command: put('c', '1') }), batchEntry(members), h.entry({ command: put('d', '1') })]);
+  t.same(before, { revision: 2 });
+  t.equal(results.length, 4, 'one result per command');
+  t.equal(results[0].revision, 3);
+  t.equal(text(results[0].prevKv.value), '0', 'the first sees what came before the entry');
+  t.same(results[1], { revision: 4 });
+  t.same(results[2], { revision: 4, deleted: 0 });
+  t.match(results[3], { revision: 5, succeeded: true }, 'a later command sees the earlier ones');
+  t.same(after, { revision: 6 });
+  t.match((await h.store.range({ key: bytes('a') })).kvs[0], { modRevision: 5, version: 3 });
+  await h.reopen();
+  t.equal(h.store.currentRevision, 6, 'all of it on disk');
+  t.equal(await h.store.appliedIndex(), h.index);
+});
+
+t.test('in a batch entry, a command with a client id or one that does not decode fails alone', async (t) => {
+  const h = await harness(t);
+  h.index += 1;
+  const members = [
+    encodeEnvelope({ command: put('a', '1') }),
+    encodeEnvelope({ clientId: 'c1', seq: 1, command: put('b', '1') }),
+    Uint8Array.of(0xc1), // never valid msgpack
+    encodeEnvelope({ command: put('c', '1') }),
+  ];
+  const [results]: any[] = await h.store.apply([{ term: 1, index: h.index, kind: 'normal', data: encodeEnvelopeBatch(members) }]);
+  t.same(results[0], { revision: 1 });
+  t.equal(results[1].error.code, errorCodes.badCommand);
+  t.match(results[1].error.message, /client id/);
+  t.equal(results[2].error.code, errorCodes.badCommand);
+  t.same(results[3], { revision: 2 });
+  const { kvs } = await h.store.range(all);
+  t.same(keysOf(kvs), ['a', 'c']);
+  // an entry of its own that decodes to something other than a command fails the same way
+  for (const data of [Uint8Array.of(0xc1), encodeEnvelope({ command: 7 } as never)]) {
+    h.index += 1;
+    const [lone]: any[] = await h.store.apply([{ term: 1, index: h.index, kind: 'normal', data }]);
+    t.equal(lone.error.code, errorCodes.badCommand);
+  }
+  t.equal(h.store.currentRevision, 2);
 });
 
 t.test('exactly-once: the window per client and the number of clients are bounded', async (t) => {

@@ -10,37 +10,11 @@ import { LogStore } from '../raft/log-store.ts';
 import { emptyMessage } from '../raft/core/index.ts';
 import { RaftNode, type StateMachine } from '../raft/node.ts';
 import { MvccStore, encodeEnvelope } from '../store/mvcc/index.ts';
+import { singleNode } from './support/single-node.ts';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const put = (key: string, value: string): Uint8Array => encodeEnvelope({ command: { op: 'put', request: { key: bytes(key), value: bytes(value) } } });
 
-async function singleNode(t: Test, syncDelayMs = 0, wrap: (kv: MvccStore) => StateMachine = (kv) => kv) {
-  const dir = mkdtempSync(join(tmpdir(), 'keel-node-'));
-  const db = new Level<Uint8Array, Uint8Array>(join(dir, 'db'), { keyEncoding: 'view', valueEncoding: 'view' });
-  await db.open();
-  const fatal: Error[] = [];
-  const syncs: number[] = [];
-  const kv = new MvccStore(db);
-  await kv.open();
-  const node = new RaftNode({
-    id: 1,
-    conf: { voters: [1], learners: [] },
-    logStore: new LogStore({ dir, db, syncDelayMs }),
-    stateMachine: wrap(kv),
-    transport: { send: () => {} },
-    tickMs: 10,
-    onFatal: (error) => fatal.push(error),
-    observe: { fsync: (_ms, entries) => syncs.push(entries) },
-  });
-  await node.start();
-  t.teardown(async () => {
-    await node.stop();
-    if (db.status === 'open') await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await node.waitForLeader(5000);
-  return { node, kv, db, fatal, syncs };
-}
 
 
 t.test('messages that arrive before start() has recovered the log are dropped, not a crash', async (t) => {

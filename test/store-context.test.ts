@@ -13,6 +13,7 @@ function fakeNode() {
     leader: 1,
     term: 1,
     waitForLeader: async () => 1,
+    setTurnHook: () => {},
     readIndex: async () => void calls.push('readIndex'),
     answeredApplied: () => {
       calls.push('answeredApplied');

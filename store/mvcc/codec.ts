@@ -13,7 +13,32 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
 }
 
 export function decodeEnvelope(data: Uint8Array): Envelope {
-  return normalizeBytes(packr.unpack(data)) as Envelope;
+  return checkedEnvelope(packr.unpack(data));
+}
+
+/** `decoded` as an Envelope; throws unless it has a command with an op. */
+function checkedEnvelope(decoded: unknown): Envelope {
+  const command = (decoded as { command?: { op?: unknown } } | null)?.command;
+  if (typeof command !== 'object' || command === null || typeof command.op !== 'string') throw new Error('not a command envelope');
+  return normalizeBytes(decoded) as Envelope;
+}
+
+/**
+ * One entry's data carrying several writes: their encoded Envelopes, applied in order, each as
+ * its own command at its own revision (store/proposal-batcher.ts). None carries a client id.
+ */
+export function encodeEnvelopeBatch(envelopes: Uint8Array[]): Uint8Array {
+  return packr.pack({ batch: envelopes });
+}
+
+/** An entry's data decoded: one Envelope, or the encoded Envelopes of a batch. */
+export function decodeEntryData(data: Uint8Array): Envelope | { batch: Uint8Array[] } {
+  const decoded = packr.unpack(data) as { batch?: unknown };
+  if (decoded !== null && typeof decoded === 'object' && Array.isArray(decoded.batch)) {
+    if (!decoded.batch.every((item) => item instanceof Uint8Array)) throw new Error('a batch entry holds something other than encoded commands');
+    return { batch: decoded.batch as Uint8Array[] };
+  }
+  return checkedEnvelope(decoded);
 }
 
 /** Deep copy in which every Buffer / Uint8Array is a plain Uint8Array view. */

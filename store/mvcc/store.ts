@@ -7,7 +7,7 @@ import type { Entry, SnapshotMeta } from '../../raft/core/index.ts';
 import { assert } from '../../raft/core/index.ts';
 import type { BatchOp } from '../../raft/log-store.ts';
 import type { ImageSource, StateMachine } from '../../raft/node.ts';
-import { decodeEnvelope, decodeEvent, decodeKv, decodeMeta, encodeMeta } from './codec.ts';
+import { decodeEntryData, decodeEnvelope, decodeEvent, decodeKv, decodeMeta, encodeMeta } from './codec.ts';
 import type { EventRef, Meta } from './codec.ts';
 import { applyCommand } from './commands.ts';
 import { DedupImage, DedupTable, dedupClientsMaxDefault, dedupWindowDefault } from './dedup.ts';
@@ -149,7 +149,9 @@ export class MvccStore implements StateMachine {
       assert(entry.index > index, `entry ${entry.index} applied after ${index}`);
       index = entry.index;
       const envelope = envelopes[i];
-      results.push(envelope === null ? undefined : await this.#applyEntry(state, entry, envelope));
+      if (envelope === null) results.push(undefined);
+      else if (envelope instanceof EnvelopeBatch) results.push(await this.#applyMembers(state, entry, envelope));
+      else results.push(await this.#applyEntry(state, entry, envelope));
     }
     const next: Meta = { appliedIndex: index, revision: state.revision, compactRevision: state.compactRevision, leaseIdMax: state.leaseIdMax };
     batch.put(metaKey, encodeMeta(next));
@@ -186,15 +188,29 @@ export class MvccStore implements StateMachine {
         return new CommandFailure(errorCodes.dedupExpired, `seq ${seq} of client ${clientId} is older than the dedup window`).toResult();
       }
     }
-    let result: CommandResult | ReturnType<CommandFailure['toResult']>;
-    try {
-      result = await applyCommand(state, envelope.command);
-    } catch (error) {
-      if (!(error instanceof CommandFailure)) throw error;
-      result = error.toResult();
-    }
+    const result = await runCommand(state, envelope.command);
     if (deduped) await this.#dedup.record(state.batch, clientId, seq, entry.index, result);
     return result;
+  }
+
+  /**
+   * The commands of a batch entry, in order, each at its own revision; one result each. A member
+   * that does not decode, or that carries a client id (dedup orders clients by entry index, one
+   * per entry), fails alone as a bad command.
+   */
+  async #applyMembers(state: BatchState, entry: Entry, batch: EnvelopeBatch): Promise<unknown[]> {
+    const results: unknown[] = [];
+    for (let i = 0; i < batch.members.length; i++) {
+      const member = batch.members[i];
+      if (member instanceof Undecodable) {
+        results.push(new CommandFailure(errorCodes.badCommand, `command ${i} of entry ${entry.index} does not decode: ${member.message}`).toResult());
+      } else if (member.clientId !== undefined || member.seq !== undefined) {
+        results.push(new CommandFailure(errorCodes.badCommand, `command ${i} of entry ${entry.index} carries a client id; deduplicated writes are not batched`).toResult());
+      } else {
+        results.push(await runCommand(state, member.command));
+      }
+    }
+    return results;
   }
 
   /** A consistent read at the current revision or a past one (from one LevelDB snapshot). */
@@ -406,26 +422,55 @@ class Undecodable {
   constructor(readonly message: string) {}
 }
 
-/** The command of an entry, decoded once per batch; null for a no-op or a membership entry. */
-function decodeEntry(entry: Entry): Envelope | Undecodable | null {
-  if (entry.kind !== 'normal' || entry.data.length === 0) return null;
+/** The commands of a batch entry (encodeEnvelopeBatch), each decoded on its own. */
+class EnvelopeBatch {
+  constructor(readonly members: Array<Envelope | Undecodable>) {}
+}
+
+/** A command's result; a CommandFailure is its failed result, applied as a no-op. */
+async function runCommand(state: BatchState, command: Envelope['command']): Promise<unknown> {
   try {
-    return decodeEnvelope(entry.data);
+    return await applyCommand(state, command);
+  } catch (error) {
+    if (!(error instanceof CommandFailure)) throw error;
+    return error.toResult();
+  }
+}
+
+/** The command (or batch of commands) of an entry, decoded once per batch; null for a no-op or a membership entry. */
+function decodeEntry(entry: Entry): Envelope | EnvelopeBatch | Undecodable | null {
+  if (entry.kind !== 'normal' || entry.data.length === 0) return null;
+  let decoded: Envelope | { batch: Uint8Array[] };
+  try {
+    decoded = decodeEntryData(entry.data);
   } catch (error) {
     return new Undecodable((error as Error).message);
   }
+  if (!('batch' in decoded)) return decoded;
+  return new EnvelopeBatch(decoded.batch.map((data) => {
+    try {
+      return decodeEnvelope(data);
+    } catch (error) {
+      return new Undecodable((error as Error).message);
+    }
+  }));
 }
 
 /**
  * The database keys a batch of commands will read for sure (the latest record of every single key
  * it writes or compares, and the dedup records of its clients), to read them in one call.
  */
-function keysRead(envelopes: Array<Envelope | Undecodable | null>): Uint8Array[] {
+function keysRead(envelopes: Array<Envelope | EnvelopeBatch | Undecodable | null>): Uint8Array[] {
   const keys: Uint8Array[] = [];
   const single = (range: KeyRange): void => {
     if (range.rangeEnd === undefined || range.rangeEnd.length === 0) keys.push(latestKey(range.key));
   };
-  for (const envelope of envelopes) {
+  const flat: Array<Envelope | Undecodable | null> = [];
+  for (const e of envelopes) {
+    if (e instanceof EnvelopeBatch) flat.push(...e.members);
+    else flat.push(e);
+  }
+  for (const envelope of flat) {
     if (envelope === null || envelope instanceof Undecodable) continue;
     if (typeof envelope.clientId === 'string') keys.push(dedupKey(envelope.clientId));
     const command = envelope.command;
