@@ -111,7 +111,7 @@ t.test('observability: healthz, status, metrics', async (t) => {
   for (const field of ['term', 'commitIndex', 'appliedIndex', 'lastIndex']) t.type(status[field], 'number', field);
   t.same(Object.keys(status.peers as object).sort(), others(leader).map(String), 'per peer: match and last contact');
   const metrics = (await http('GET', `${cluster.url(leader)}/metrics`)).body.toString();
-  for (const name of ['keel_raft_term', 'keel_raft_leader_changes_total', 'keel_raft_proposals_committed_total', 'keel_raft_commit_latency_seconds_bucket', 'keel_disk_fsync_seconds_bucket', 'keel_raft_append_batch_entries_bucket', 'keel_peer_rtt_seconds', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes', 'nodejs_array_buffers_bytes']) {
+  for (const name of ['keel_raft_term', 'keel_raft_leader_changes_total', 'keel_raft_proposals_committed_total', 'keel_raft_commit_latency_seconds_bucket', 'keel_disk_fsync_seconds_bucket', 'keel_raft_append_batch_entries_bucket', 'keel_proposal_writes_per_entry_bucket', 'keel_peer_rtt_seconds', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes', 'nodejs_array_buffers_bytes']) {
     t.match(metrics, new RegExp(`^${name}`, 'm'), name);
   }
   const rss = Number(/^process_resident_memory_bytes (\d+)$/m.exec(metrics)?.[1]);
