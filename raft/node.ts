@@ -14,7 +14,7 @@ export const tickIntervalMs = 100;
 /** Applied entries between two snapshots of the state machine. */
 export const snapshotEveryEntriesDefault = 10_000;
 /** Applied entry bytes between two snapshots: large values compact the log before the entry count does. */
-export const snapshotEveryBytesDefault = 64 << 20;
+export const snapshotEveryBytesDefault = 16 << 20;
 /** Batches of committed entries queued for the apply stage before the Ready loop waits. */
 export const applyBatchesMax = 4;
 /** Proposals waiting for their entry to apply, per process. */
@@ -80,7 +80,7 @@ export interface RaftNodeOptions {
   /**
    * Bytes of applied entry data between two snapshots, whichever of this and
    * snapshotEveryEntries comes first: it bounds the log held in memory (about 1.5 times this)
-   * when values are large. Default 64 MiB.
+   * when values are large, or when each entry carries a batch of writes. Default 16 MiB.
    */
   snapshotEveryBytes?: number;
   /** Bytes of image per snapshot chunk message (streaming state machines). Default 1 MiB. */
