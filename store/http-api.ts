@@ -7,7 +7,7 @@ import { Pool } from 'undici';
 import { KeelError, noNode, type NodeId } from '../raft/core/index.ts';
 import type { RaftNode } from '../raft/node.ts';
 import type { StoreContext } from './api/context.ts';
-import { etcdWritePaths, handleEtcd } from './api/etcd-gateway.ts';
+import { etcdWritePaths, handleEtcd, isEtcdPath } from './api/etcd-gateway.ts';
 import { ApiError, handleV1, isV1Write, requestBytesMax, valueBytesMax } from './api/v1.ts';
 import type { Registry } from './metrics.ts';
 import { handleEtcdWatch, handleNativeWatch, type WatchHub } from './watch/index.ts';
@@ -80,7 +80,6 @@ export class MasterApi {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      this.#setClusterHeaders(res);
       await this.#route(req, res);
     } catch (error) {
       this.#sendError(res, error);
@@ -88,36 +87,41 @@ export class MasterApi {
   }
 
   #setClusterHeaders(res: ServerResponse): void {
+    const head = this.#head('', 0);
+    for (let i = 0; i < head.length; i += 2) res.setHeader(head[i], head[i + 1]);
+  }
+
+  /**
+   * A response head as one flat list, which writeHead takes without a setHeader call per field:
+   * the member, term and leader as of now (waiting for a leader may have changed them), then the
+   * content type and length (left out when contentType is '').
+   */
+  #head(contentType: string, length: number): string[] {
     const { node, apiUrls } = this.#options;
-    res.setHeader('x-keel-member', String(node.id));
-    res.setHeader('x-keel-term', String(node.term));
-    if (node.leader !== noNode) {
-      res.setHeader('x-keel-leader', String(node.leader));
-      res.setHeader('x-keel-leader-url', apiUrls.get(node.leader) ?? '');
-    }
+    const head = ['x-keel-member', String(node.id), 'x-keel-term', String(node.term)];
+    if (node.leader !== noNode) head.push('x-keel-leader', String(node.leader), 'x-keel-leader-url', apiUrls.get(node.leader) ?? '');
+    if (contentType !== '') head.push('content-type', contentType, 'content-length', String(length));
+    return head;
   }
 
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://keel');
-    const path = url.pathname;
     const method = req.method ?? 'GET';
     const { ctx, hub } = this.#options;
+    // An etcd gateway path exactly as sent needs no URL parsing (nor does its handler).
+    const raw = req.url ?? '/';
+    if (isEtcdPath(raw)) return this.#routeEtcd(req, res, raw, method);
+    const url = new URL(raw, 'http://keel');
+    const path = url.pathname;
     if (path === '/healthz') return this.#send(res, 200, { ok: true });
     if (path === '/metrics') return this.#sendText(res, 200, this.#options.registry.render(), 'text/plain; version=0.0.4');
     if (path === '/v1/status') return this.#send(res, 200, this.#status());
     if (path === '/v1/watch' || path === '/v3/watch') {
       await this.#options.node.answeredApplied(); // a watch starts from state with every write this member answered
+      this.#setClusterHeaders(res); // the watch handlers write their own head
       if (path === '/v1/watch') return handleNativeWatch(req, res, url, hub, () => ctx.header());
       return handleEtcdWatch(req, res, hub, () => ctx.header());
     }
-    if (path.startsWith('/v3/')) {
-      if (method !== 'POST') return this.#sendText(res, 405, 'Method Not Allowed\n', 'text/plain; charset=utf-8');
-      const body = await readBody(req, requestBytesMax);
-      if (etcdWritePaths.has(path) && (await this.#mustForward(req))) return this.#forward(req, res, body);
-      const answer = await handleEtcd(path, body, ctx);
-      if (typeof answer.body === 'string') return this.#sendText(res, answer.status, answer.body, 'text/plain; charset=utf-8');
-      return this.#send(res, answer.status, answer.body);
-    }
+    if (path.startsWith('/v3/')) return this.#routeEtcd(req, res, path, method);
     if (path.startsWith('/v1/')) {
       const write = isV1Write(method, path);
       const body = await readBody(req, method === 'PUT' ? valueBytesMax : requestBytesMax);
@@ -128,6 +132,15 @@ export class MasterApi {
       return this.#send(res, answer.status, answer.body);
     }
     throw new ApiError(404, 'KEEL_NOT_FOUND', `no route for ${method} ${path}`);
+  }
+
+  async #routeEtcd(req: IncomingMessage, res: ServerResponse, path: string, method: string): Promise<void> {
+    if (method !== 'POST') return this.#sendText(res, 405, 'Method Not Allowed\n', 'text/plain; charset=utf-8');
+    const body = await readBody(req, requestBytesMax);
+    if (etcdWritePaths.has(path) && (await this.#mustForward(req))) return this.#forward(req, res, body);
+    const answer = await handleEtcd(path, body, this.#options.ctx);
+    if (typeof answer.body === 'string') return this.#sendText(res, answer.status, answer.body, 'text/plain; charset=utf-8');
+    return this.#send(res, answer.status, answer.body);
   }
 
   /** True when this member is not the leader (and the request was not forwarded here already). */
@@ -216,14 +229,12 @@ export class MasterApi {
   }
 
   #sendBytes(res: ServerResponse, status: number, body: Uint8Array): void {
-    this.#setClusterHeaders(res);
-    res.writeHead(status, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+    res.writeHead(status, this.#head('application/octet-stream', body.length));
     res.end(body);
   }
 
   #sendText(res: ServerResponse, status: number, text: string, contentType: string): void {
-    this.#setClusterHeaders(res); // again: waiting for a leader may have changed them
-    res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+    res.writeHead(status, this.#head(contentType, Buffer.byteLength(text)));
     res.end(text);
   }
 

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { request } from 'undici';
 import { ProcessCluster, http, waitFor } from '../lab/cluster/process-cluster.ts';
 import { logsOnFailure } from './support/cluster-logs.ts';
 import { apiListenBacklog } from '../store/http-api.ts';
@@ -67,6 +68,33 @@ t.test('bad input gets a 4xx JSON error with a code, and nothing reaches the log
   const after = (await cluster.status(1)).lastIndex as number;
   t.equal(after, before + 1, 'only the good write reached the log');
   t.ok(cluster.running(1), 'the master is still up');
+});
+
+t.test('every response names the member, term and leader: JSON, bytes, errors, and a watch stream', async (t) => {
+  const leader = await cluster.leader();
+  const base = cluster.url(leader);
+  const key = Buffer.from('named').toString('base64');
+  const answers = {
+    'etcd put': await http('POST', `${base}/v3/kv/put`, `{"key":"${key}","value":"${key}"}`),
+    'etcd put with a query': await http('POST', `${base}/v3/kv/put?x=1`, `{"key":"${key}","value":"${key}"}`),
+    'etcd range': await http('POST', `${base}/v3/kv/range`, `{"key":"${key}"}`),
+    'etcd 405': await http('GET', `${base}/v3/kv/range`),
+    'v1 bytes': await http('GET', `${base}/v1/kv/named`),
+    'v1 404': await http('GET', `${base}/v1/kv/absent`),
+    'no route': await http('GET', `${base}/nowhere`),
+  };
+  t.same(Object.values(answers).map((a) => a.status), [200, 200, 200, 405, 200, 404, 404]);
+  for (const [what, answer] of Object.entries(answers)) {
+    t.same([answer.headers['x-keel-member'], answer.headers['x-keel-leader']], [String(leader), String(leader)], what);
+    t.ok(Number(answer.headers['x-keel-term']) >= 1, `${what}: the term`);
+    t.equal(answer.headers['x-keel-leader-url'], base, `${what}: the leader's URL`);
+    t.equal(Number(answer.headers['content-length']), answer.body.length, `${what}: the length`);
+  }
+  t.equal((answers['etcd range'].json() as { kvs: Array<{ key: string }> }).kvs[0].key, key);
+  const watch = await request(`${base}/v1/watch?key=named`);
+  t.equal(watch.statusCode, 200);
+  t.same([watch.headers['x-keel-member'], watch.headers['x-keel-leader']], [String(leader), String(leader)], 'a watch stream too');
+  watch.body.destroy();
 });
 
 t.test('a request cut off before its body ends writes nothing', async (t) => {
