@@ -57,6 +57,37 @@ t.test('codec: bytes are standard base64 with padding', async (t) => {
   fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => Buffer.from(decodeBase64(Buffer.from(bytes).toString('base64'))).equals(Buffer.from(bytes))), { numRuns: 200 });
 });
 
+t.test('codec: base64 is accepted and refused as a strict pattern match would', async (t) => {
+  // The reference: one regex for the padded standard form, else the checks of decodeBase64's slow path.
+  const reference = (text: string): string => {
+    if (/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) return `ok ${Buffer.from(text, 'base64').toString('hex')}`;
+    const bad = /[^A-Za-z0-9+/=\r\n]/.exec(text);
+    if (bad !== null) return `illegal ${bad.index}`;
+    const compact = text.replace(/[\r\n]/g, '');
+    if (compact.length % 4 !== 0 || /=[^=]/.test(compact) || /={3,}$/.test(compact)) return `illegal ${Math.max(0, compact.length - (compact.length % 4 || 4))}`;
+    return `ok ${Buffer.from(compact, 'base64').toString('hex')}`;
+  };
+  const actual = (text: string): string => {
+    try {
+      return `ok ${Buffer.from(decodeBase64(text)).toString('hex')}`;
+    } catch (error) {
+      return `illegal ${/at input byte (\d+)/.exec((error as Error).message)?.[1]}`;
+    }
+  };
+  const chars = [...'AQZagz09+/', '=', '=', '=', '-', '_', '\r', '\n', '\t', ' ', '!', 'é'];
+  const text = fc.array(fc.constantFrom(...chars), { maxLength: 16 }).map((cs) => cs.join(''));
+  const valid = fc.uint8Array({ maxLength: 12 }).map((b) => Buffer.from(b).toString('base64'));
+  // A valid text with one character changed, put in or taken out: the near misses.
+  const nearMiss = fc.tuple(valid, fc.nat(), fc.constantFrom(...chars), fc.constantFrom('replace', 'insert', 'delete')).map(([v, at, c, how]) => {
+    const i = v.length === 0 ? 0 : at % v.length;
+    if (how === 'insert') return v.slice(0, i) + c + v.slice(i);
+    if (how === 'delete') return v.slice(0, i) + v.slice(i + 1);
+    return v.slice(0, i) + c + v.slice(i + 1);
+  });
+  fc.assert(fc.property(fc.oneof(text, valid, nearMiss), (s) => actual(s) === reference(s)), { numRuns: 20_000 });
+  t.pass('20,000 texts agree');
+});
+
 t.test('codec: bodies: empty, null, trailing bytes, malformed, not an object', async (t) => {
   t.same(parseBody(''), {});
   t.same(parseBody('null'), {});

@@ -187,13 +187,16 @@ export function bytesField(obj: JsonObject, name: string): Uint8Array {
   return decodeBase64(value);
 }
 
-/** Padded standard base64 with no line breaks: the form every client sends, checked by one test. */
-const plainBase64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 export function decodeBase64(text: string): Uint8Array {
-  if (plainBase64.test(text)) {
+  // Padded standard base64 with no line breaks, the form every client sends, checked without a
+  // regex: Node's decoder skips what is not base64 and stops at '=', so whole quads that gave
+  // every byte they stand for held nothing else, save the URL-safe '-' and '_' it also takes.
+  if ((text.length & 3) === 0) {
     const bytes = Buffer.from(text, 'base64');
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+    if (bytes.byteLength === (text.length >> 2) * 3 - pad && text.indexOf('-') === -1 && text.indexOf('_') === -1) {
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
   }
   const bad = /[^A-Za-z0-9+/=\r\n]/.exec(text);
   if (bad !== null) throw etcdErrors.badRequest(`illegal base64 data at input byte ${bad.index}`);
