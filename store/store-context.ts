@@ -58,6 +58,7 @@ export function storeContext(options: ContextOptions): StoreContext {
   });
   return {
     propose: (envelope: Envelope) => {
+      store.readAhead(envelope); // what its apply will read, read while it replicates
       const data = encodeEnvelope(envelope);
       const answer = envelope.clientId === undefined && envelope.seq === undefined ? batcher.propose(data) : node.propose(data, options.requestTimeoutMs);
       return answer as Promise<CommandResult | CommandError>;

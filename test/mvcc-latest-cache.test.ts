@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { MvccStore, encodeEnvelope } from '../store/mvcc/index.ts';
-import { LatestCache } from '../store/mvcc/latest-cache.ts';
+import { LatestCache, recentBatchesMax } from '../store/mvcc/latest-cache.ts';
 import { latestKey } from '../store/mvcc/keys.ts';
 
 const key = (text: string): Uint8Array => latestKey(new TextEncoder().encode(text));
@@ -31,6 +31,50 @@ t.test('a read that raced a batch does not fill the cache', async (t) => {
   cache.applied([{ type: 'del', key: key('b') }]);
   cache.fill(key('b'), bytes('v1'), epoch); // the read comes back with what it saw
   t.equal(cache.get(key('b')), undefined);
+});
+
+t.test('a read that spanned batches fills the cache unless one of them wrote its key or too many landed', async (t) => {
+  const cache = new LatestCache();
+  const epoch = cache.epoch; // reads of c and d start
+  cache.applied([{ type: 'put', key: key('other'), value: bytes('x') }]);
+  cache.applied([{ type: 'put', key: key('d'), value: bytes('d2') }]);
+  cache.fill(key('c'), bytes('c1'), epoch);
+  cache.fill(key('d'), bytes('d1'), epoch);
+  t.same(cache.get(key('c')), bytes('c1'), 'the batches did not write c: what was read still holds');
+  t.same(cache.get(key('d')), bytes('d2'), 'a batch wrote d: the read is dropped');
+  const long = cache.epoch;
+  for (let i = 0; i < recentBatchesMax; i++) cache.applied([{ type: 'put', key: key('other'), value: bytes(String(i)) }]);
+  cache.fill(key('e'), bytes('e1'), long);
+  t.same(cache.get(key('e')), bytes('e1'), `${recentBatchesMax} batches are remembered`);
+  const longer = cache.epoch;
+  for (let i = 0; i <= recentBatchesMax; i++) cache.applied([{ type: 'put', key: key('other'), value: bytes(String(i)) }]);
+  cache.fill(key('f'), bytes('f1'), longer);
+  t.equal(cache.get(key('f')), undefined, 'one more and the read cannot be checked: dropped');
+});
+
+t.test('clear() keeps out every read begun before it, even once batches follow', async (t) => {
+  const cache = new LatestCache();
+  const epoch = cache.epoch;
+  cache.clear(); // a snapshot replaced the state
+  cache.applied([{ type: 'put', key: key('other'), value: bytes('x') }]);
+  cache.fill(key('g'), bytes('from the old state'), epoch);
+  t.equal(cache.get(key('g')), undefined);
+  const after = cache.epoch;
+  cache.applied([{ type: 'put', key: key('other'), value: bytes('y') }]);
+  cache.fill(key('g'), bytes('g1'), after);
+  t.same(cache.get(key('g')), bytes('g1'), 'a read begun after it fills as usual');
+});
+
+t.test('an absent key is cached as null, and a write replaces it', async (t) => {
+  const cache = new LatestCache(20);
+  cache.fill(key('h'), null, cache.epoch);
+  t.equal(cache.get(key('h')), null, 'known absent');
+  t.ok(cache.has(key('h')));
+  t.equal(cache.get(key('i')), undefined, 'not known');
+  cache.applied([{ type: 'put', key: key('h'), value: bytes('h1') }]);
+  t.same(cache.get(key('h')), bytes('h1'));
+  for (const k of ['j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x']) cache.fill(key(k), null, cache.epoch);
+  t.equal(cache.get(key('h')), undefined, 'absent keys count their key bytes against the bound: h was evicted');
 });
 
 t.test('the least recently used records go first past the byte bound; clear empties it', async (t) => {
@@ -79,4 +123,40 @@ t.test('an apply batch takes the keys it writes from the cache: a hot key costs 
   t.match(result, { revision: 3 });
   const [kv] = (await store.range({ key: bytes('hot') })).kvs;
   t.match(kv, { version: 2, createRevision: 1, modRevision: 3 }, 'and its version and create revision come from the cached record');
+});
+
+t.test('readAhead reads the keys of the commands proposed in one turn in one call, and their apply reads nothing', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'keel-latest-'));
+  const db = new Level<Uint8Array, Uint8Array>(join(dir, 'db'), { keyEncoding: 'view', valueEncoding: 'view' });
+  await db.open();
+  t.teardown(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const store = new MvccStore(db);
+  await store.open();
+  let index = 0;
+  const command = (k: string, v: string) => ({ op: 'put' as const, request: { key: bytes(k), value: bytes(v) } });
+  const entry = (k: string, v: string) => ({ term: 1, index: ++index, kind: 'normal' as const, data: encodeEnvelope({ command: command(k, v) }) });
+  await store.apply(['a', 'b', 'c'].map((k) => entry(k, '1')));
+  const cold = new MvccStore(db);
+  await cold.open(); // a fresh store: its cache is empty, as after a restart
+  const asked: number[] = [];
+  const getMany = db.getMany.bind(db);
+  db.getMany = ((keys: Uint8Array[], ...rest: unknown[]) => {
+    asked.push(keys.length);
+    return (getMany as (...args: unknown[]) => unknown)(keys, ...rest);
+  }) as typeof db.getMany;
+  for (const k of ['a', 'b', 'new']) cold.readAhead({ command: command(k, '2') });
+  cold.readAhead({ command: command('a', '3') }); // a key already asked for in this turn is asked again, harmlessly
+  t.same(asked, [], 'nothing is read before the turn ends');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(asked, [4], 'one read for the turn');
+  await new Promise((resolve) => setTimeout(resolve, 50)); // it lands
+  asked.length = 0;
+  const results = (await cold.apply(['a', 'b', 'new'].map((k) => entry(k, '2')))) as Array<{ revision: number }>;
+  t.same(asked, [], 'the apply found every record it needed, the absent key included');
+  t.same(results.map((r) => r.revision), [4, 5, 6]);
+  const [kv] = (await cold.range({ key: bytes('a') })).kvs;
+  t.match(kv, { version: 2, createRevision: 1, modRevision: 4 });
 });

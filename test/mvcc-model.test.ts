@@ -12,7 +12,7 @@ import { deepStrictEqual, AssertionError } from 'node:assert/strict';
 import { Harness } from './mvcc-harness.ts';
 import { Model, toBytes } from './mvcc-model.ts';
 import type { Command, Compare, Envelope, KeyRange, RangeRequest, RequestOp, RevisionEvent } from '../store/mvcc/index.ts';
-import { prefixEnd } from '../store/mvcc/index.ts';
+import { encodeEnvelope, encodeEnvelopeBatch, prefixEnd } from '../store/mvcc/index.ts';
 import type { Entry } from '../raft/core/index.ts';
 
 const dedupWindow = 3;
@@ -41,7 +41,13 @@ const command = fc.oneof(
 );
 const envelope = fc.record({ command, dedup: fc.option(fc.record({ client: fc.nat(2), seq: fc.nat(8) }), { freq: 3 }) });
 const step = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant('apply' as const), envelopes: fc.array(envelope, { minLength: 1, maxLength: 4 }) }) },
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant('apply' as const), envelopes: fc.array(envelope, { minLength: 1, maxLength: 4 }), asBatch: fc.boolean() }) },
+  // A leader reads ahead what a proposed command's apply will read; the read lands whenever it
+  // lands, before, between or after later batches, and must never change an answer.
+  // `hold`: its read runs now but answers only at a later release, after batches that may
+  // write the same keys: a stale read must not get into the cache.
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('read-ahead' as const), commands: fc.array(command, { minLength: 1, maxLength: 3 }), hold: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('release' as const) }) },
   { weight: 3, arbitrary: read },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('history' as const), range, from: fraction, span: fc.nat(6), limit: fc.nat(4) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen' as const) }) },
@@ -113,6 +119,22 @@ class Run {
   model = new Model(dedupWindow, dedupClientsMax);
   seen: RevisionEvent[] = [];
   #off: (() => void) | null = null;
+  /** Answers of read-ahead reads held back (a 'read-ahead' step with hold), released by 'release'. */
+  #held: Array<() => void> = [];
+  #holding = false;
+  #patched = new WeakSet<object>();
+
+  /** Makes getMany calls on `db` made while #holding run at once but answer only when released. */
+  #holdReads(db: Harness['db']): void {
+    if (this.#patched.has(db)) return;
+    this.#patched.add(db);
+    const getMany = db.getMany.bind(db) as (keys: Uint8Array[]) => Promise<Array<Uint8Array | undefined>>;
+    (db as unknown as { getMany: typeof getMany }).getMany = (keys) => {
+      const read = getMany(keys);
+      if (!this.#holding) return read;
+      return new Promise((resolve, reject) => this.#held.push(() => void read.then(resolve, reject)));
+    };
+  }
 
   async start(): Promise<void> {
     this.#adopt(await Harness.create({ dedupWindow, dedupClientsMax }));
@@ -133,20 +155,42 @@ class Run {
       case 'apply': {
         const entries: Entry[] = [];
         const expected: unknown[] = [];
+        const members: Uint8Array[] = [];
         for (const e of s.envelopes) {
           const c = concrete(model, e.command);
-          const env: Envelope = e.dedup ? { clientId: `c${e.dedup.client}`, seq: e.dedup.seq, command: c } : { command: c };
-          entries.push(this.h.entry(env));
+          // In one batch entry (store/proposal-batcher.ts), as a leader proposes writes without a client id.
+          const dedup = s.asBatch ? null : e.dedup;
+          const env: Envelope = dedup ? { clientId: `c${dedup.client}`, seq: dedup.seq, command: c } : { command: c };
+          if (s.asBatch) members.push(encodeEnvelope(env));
+          else entries.push(this.h.entry(env));
           expected.push(norm(model.envelope(env.clientId, env.seq, c)));
         }
+        if (s.asBatch) {
+          this.h.index += 1;
+          entries.push({ term: 1, index: this.h.index, kind: 'normal', data: encodeEnvelopeBatch(members) });
+        }
         const before = this.seen.length;
-        const results = await this.h.store.apply(entries);
+        const answers = await this.h.store.apply(entries);
+        const results = s.asBatch ? (answers[0] as unknown[]) : answers;
         same(results.map(norm), expected, 'results.map(norm)');
         same(this.h.store.currentRevision, model.revision, 'this.h.store.currentRevision');
         same(this.h.store.compactRevision, model.compact, 'this.h.store.compactRevision');
         same(this.h.store.leases(), model.leaseList(), 'this.h.store.leases()');
         same(this.seen.length, model.events.length, 'every event delivered once');
         same(this.seen.slice(before), model.eventsOut(before), 'onApplied events');
+        return;
+      }
+      case 'read-ahead': {
+        this.#holding = s.hold;
+        this.#holdReads(this.h.db);
+        for (const c of s.commands) this.h.store.readAhead({ command: concrete(model, c) });
+        await new Promise((resolve) => setImmediate(resolve)); // the turn's read is issued
+        this.#holding = false;
+        return;
+      }
+      case 'release': {
+        for (const release of this.#held.splice(0)) release();
+        await new Promise((resolve) => setImmediate(resolve));
         return;
       }
       case 'range': {

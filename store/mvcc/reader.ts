@@ -80,7 +80,8 @@ interface OverlayEntry {
  */
 /** Stored records by database key, each equal to what LevelDB holds for it (undefined: not known). */
 export interface RecordCache {
-  get(dbKey: Uint8Array): Uint8Array | undefined;
+  /** null: known to be absent. */
+  get(dbKey: Uint8Array): Uint8Array | null | undefined;
 }
 
 export class BatchWriter implements Reader {

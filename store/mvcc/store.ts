@@ -13,7 +13,7 @@ import { applyCommand } from './commands.ts';
 import { DedupImage, DedupTable, dedupClientsMaxDefault, dedupWindowDefault } from './dedup.ts';
 import { CommandFailure, CompactedError, FutureRevisionError, RestoreIncompleteError, SnapshotInstallingError, errorCodes } from './errors.ts';
 import { clearStaging, decodeInstalling, installingOp, rollForward, stageChunk } from './image-staging.ts';
-import { dedupKey, dedupPrefix, historyKey, historyKeyPrefix, inRange, installingKey, latestKey, leasePrefix, metaKey, restoringKey, revisionLogStart, revisionOfLogKey, view } from './keys.ts';
+import { dedupKey, dedupPrefix, historyKey, historyKeyPrefix, inRange, installingKey, latestKey, latestPrefix, leasePrefix, metaKey, restoringKey, revisionLogStart, revisionOfLogKey, view } from './keys.ts';
 import { rangeResponse, scanAt, scanLatest, scanOptions } from './kv-index.ts';
 import { LatestCache } from './latest-cache.ts';
 import { LeaseImage, LeaseTable } from './leases.ts';
@@ -58,6 +58,9 @@ export class MvccStore implements StateMachine {
   #installing = false;
   /** Latest records of hot keys, for single-key reads. */
   readonly #latest = new LatestCache();
+  /** Keys to read ahead at the end of this event-loop turn (readAhead). */
+  #readAheadKeys: Uint8Array[] = [];
+  #readAheadScheduled = false;
   readonly #afterInstallBatch: ((batches: number) => void) | undefined;
 
   constructor(db: Db, options: MvccStoreOptions = {}) {
@@ -111,6 +114,33 @@ export class MvccStore implements StateMachine {
 
   get compactRevision(): number {
     return this.#meta.compactRevision;
+  }
+
+  /**
+   * Reads ahead, into the latest cache, the records `envelope`'s command will read when it is
+   * applied, so that a leader's apply finds them there instead of waiting on LevelDB: called as
+   * the command is proposed, the read runs while it replicates. The keys of one event-loop turn
+   * go in one read. A read that fails, or that a batch writing the key overtakes, leaves the
+   * apply to read for itself.
+   */
+  readAhead(envelope: Envelope): void {
+    if (!this.#opened || this.#failure !== null || this.#installing) return;
+    const pending = this.#readAheadKeys;
+    for (const key of keysRead([envelope])) if (key[0] === latestPrefix && !this.#latest.has(key)) pending.push(key);
+    if (pending.length === 0 || this.#readAheadScheduled) return;
+    this.#readAheadScheduled = true;
+    setImmediate(() => {
+      const keys = this.#readAheadKeys;
+      this.#readAheadKeys = [];
+      this.#readAheadScheduled = false;
+      const epoch = this.#latest.epoch;
+      this.#db.getMany(keys).then(
+        (values) => {
+          for (let i = 0; i < keys.length; i++) this.#latest.fill(keys[i], values[i] === undefined ? null : view(values[i]!), epoch);
+        },
+        () => undefined, // the apply reads these keys itself, and meets the error there if it lasts
+      );
+    });
   }
 
   /** Called synchronously after each apply batch is on disk, with its events in revision order. Must not throw. */
@@ -244,10 +274,11 @@ export class MvccStore implements StateMachine {
     let kvBytes = this.#latest.get(dbKey);
     if (kvBytes === undefined) {
       const epoch = this.#latest.epoch;
-      kvBytes = await this.#db.get(dbKey);
-      if (kvBytes !== undefined) this.#latest.fill(dbKey, view(kvBytes), epoch);
+      const read = await this.#db.get(dbKey);
+      kvBytes = read === undefined ? null : view(read);
+      this.#latest.fill(dbKey, kvBytes, epoch);
     }
-    const kvs = kvBytes === undefined ? [] : [decodeKv(request.key, view(kvBytes))];
+    const kvs = kvBytes === null ? [] : [decodeKv(request.key, kvBytes)];
     const revision = Math.max(revisionBefore, kvs[0]?.modRevision ?? 0);
     return rangeResponse(revision, { kvs: request.countOnly ? [] : kvs, count: kvs.length }, request);
   }
