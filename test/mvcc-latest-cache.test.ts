@@ -1,7 +1,7 @@
 // The latest-record cache: a batch's writes replace cached records, a read that raced a batch
 // never fills the cache with what it read, the byte bound holds, and the applier reads hot keys
 // from it.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,7 +97,8 @@ t.test('a cached record is a copy that keeps no larger buffer alive', async (t) 
   t.equal(record.buffer.byteLength, 300, 'not a view into the 8 KiB pool');
 });
 
-t.test('an apply batch takes the keys it writes from the cache: a hot key costs no LevelDB read', async (t) => {
+/** A store on a fresh LevelDB whose getMany calls are counted (the number of keys of each) once `counting` is on. */
+async function countingStore(t: Test) {
   const dir = mkdtempSync(join(tmpdir(), 'keel-latest-'));
   const db = new Level<Uint8Array, Uint8Array>(join(dir, 'db'), { keyEncoding: 'view', valueEncoding: 'view' });
   await db.open();
@@ -114,7 +115,13 @@ t.test('an apply batch takes the keys it writes from the cache: a hot key costs 
     return (getMany as (...args: unknown[]) => unknown)(keys, ...rest);
   }) as typeof db.getMany;
   let index = 0;
-  const put = (k: string, v: string) => ({ term: 1, index: ++index, kind: 'normal' as const, data: encodeEnvelope({ command: { op: 'put', request: { key: bytes(k), value: bytes(v) } } }) });
+  const command = (k: string, v: string) => ({ op: 'put' as const, request: { key: bytes(k), value: bytes(v) } });
+  const put = (k: string, v: string) => ({ term: 1, index: ++index, kind: 'normal' as const, data: encodeEnvelope({ command: command(k, v) }) });
+  return { db, store, asked, command, put };
+}
+
+t.test('an apply batch takes the keys it writes from the cache: a hot key costs no LevelDB read', async (t) => {
+  const { store, asked, put } = await countingStore(t);
   await store.apply([put('hot', '1'), put('cold', '1')]);
   t.same(asked, [2], 'new keys are read from LevelDB (absent there)');
   asked.length = 0;
@@ -126,27 +133,11 @@ t.test('an apply batch takes the keys it writes from the cache: a hot key costs 
 });
 
 t.test('readAhead reads the keys of the commands proposed in one turn in one call, and their apply reads nothing', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'keel-latest-'));
-  const db = new Level<Uint8Array, Uint8Array>(join(dir, 'db'), { keyEncoding: 'view', valueEncoding: 'view' });
-  await db.open();
-  t.teardown(async () => {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const store = new MvccStore(db);
-  await store.open();
-  let index = 0;
-  const command = (k: string, v: string) => ({ op: 'put' as const, request: { key: bytes(k), value: bytes(v) } });
-  const entry = (k: string, v: string) => ({ term: 1, index: ++index, kind: 'normal' as const, data: encodeEnvelope({ command: command(k, v) }) });
-  await store.apply(['a', 'b', 'c'].map((k) => entry(k, '1')));
+  const { db, store, asked, command, put } = await countingStore(t);
+  await store.apply(['a', 'b', 'c'].map((k) => put(k, '1')));
   const cold = new MvccStore(db);
   await cold.open(); // a fresh store: its cache is empty, as after a restart
-  const asked: number[] = [];
-  const getMany = db.getMany.bind(db);
-  db.getMany = ((keys: Uint8Array[], ...rest: unknown[]) => {
-    asked.push(keys.length);
-    return (getMany as (...args: unknown[]) => unknown)(keys, ...rest);
-  }) as typeof db.getMany;
+  asked.length = 0;
   for (const k of ['a', 'b', 'new']) cold.readAhead({ command: command(k, '2') });
   cold.readAhead({ command: command('a', '3') }); // a key already asked for in this turn is asked again, harmlessly
   t.same(asked, [], 'nothing is read before the turn ends');
@@ -154,7 +145,7 @@ t.test('readAhead reads the keys of the commands proposed in one turn in one cal
   t.same(asked, [4], 'one read for the turn');
   await new Promise((resolve) => setTimeout(resolve, 50)); // it lands
   asked.length = 0;
-  const results = (await cold.apply(['a', 'b', 'new'].map((k) => entry(k, '2')))) as Array<{ revision: number }>;
+  const results = (await cold.apply(['a', 'b', 'new'].map((k) => put(k, '2')))) as Array<{ revision: number }>;
   t.same(asked, [], 'the apply found every record it needed, the absent key included');
   t.same(results.map((r) => r.revision), [4, 5, 6]);
   const [kv] = (await cold.range({ key: bytes('a') })).kvs;
