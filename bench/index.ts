@@ -33,16 +33,28 @@ const suites: Record<string, { describe: string; noFsync?: boolean; load: () => 
   },
 };
 
-export const benchUsage = `usage: npm run bench -- [suite ...] [--quick] [--no-fsync]
-       keel bench [suite ...] [--quick] [--no-fsync]
+/** What `npm run bench` runs with no suite named: the comparison with etcd (under 10 minutes, --quick under 2). */
+export const defaultSuites = ['compare'];
+
+export const benchUsage = `usage: npm run bench -- [suite ...|all] [--quick] [--no-fsync]
+       keel bench [suite ...|all] [--quick] [--no-fsync]
 
 suites:
 ${Object.entries(suites).map(([name, s]) => `  ${name.padEnd(12)} ${s.describe}`).join('\n')}
 
-With no suite, runs them all. --quick runs a shorter version of each. --no-fsync (compare
+With no suite, runs ${defaultSuites.join(', ')} (keel against etcd, the figures bench/README.md
+reports); \`all\` runs every suite. --quick runs a shorter version of each. --no-fsync (compare
 only) runs every system without fsync: NOT durable, labelled so in every output.
 Results go to bench/results/<date>-<suite>.json (compare: also .md and .svg charts;
 <date>-compare-no-fsync.* with --no-fsync).`;
+
+/** The suites to run for the names given (`all`: every one), or why they cannot run. */
+export function selectSuites(names: string[], noFsync: boolean): string[] | string {
+  const fsyncless = Object.keys(suites).filter((n) => suites[n].noFsync === true);
+  const selected = names.includes('all') ? Object.keys(suites) : names.length > 0 ? names : defaultSuites;
+  if (noFsync && selected.some((n) => !fsyncless.includes(n))) return `--no-fsync applies to ${fsyncless.join(', ')} only`;
+  return selected;
+}
 
 export async function runBench(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -50,16 +62,15 @@ export async function runBench(argv: string[]): Promise<number> {
     return 0;
   }
   const names = argv.filter((a) => !a.startsWith('-'));
-  const unknown = names.filter((n) => !Object.hasOwn(suites, n));
+  const unknown = names.filter((n) => n !== 'all' && !Object.hasOwn(suites, n));
   if (unknown.length > 0) {
     console.error(`bench: unknown suite ${unknown.join(', ')}\n\n${benchUsage}`);
     return 2;
   }
   const noFsync = argv.includes('--no-fsync');
-  const fsyncless = Object.keys(suites).filter((n) => suites[n].noFsync === true);
-  const selected = names.length > 0 ? names : noFsync ? fsyncless : Object.keys(suites);
-  if (noFsync && selected.some((n) => !fsyncless.includes(n))) {
-    console.error(`bench: --no-fsync applies to ${fsyncless.join(', ')} only\n\n${benchUsage}`);
+  const selected = selectSuites(names, noFsync);
+  if (typeof selected === 'string') {
+    console.error(`bench: ${selected}\n\n${benchUsage}`);
     return 2;
   }
   const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');

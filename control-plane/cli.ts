@@ -68,8 +68,8 @@ const commands: Record<string, Command> = {
     run: runLab,
   },
   bench: {
-    summary: 'run the benchmarks (raft-core, kv, compare: keel against etcd); what `npm run bench` runs',
-    usage: 'keel bench [suite ...] [--quick] [--no-fsync]',
+    summary: 'run the benchmarks (compare: keel against etcd, the default; raft-core, kv, paced; all); what `npm run bench` runs',
+    usage: 'keel bench [suite ...|all] [--quick] [--no-fsync]',
     help: [
       'Runs benchmark suites and writes their results to bench/results/ (see bench/README.md):',
       '  raft-core  the Raft core alone, in memory',

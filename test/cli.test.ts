@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testBasePort, waitFor } from '../lab/cluster/process-cluster.ts';
+import { selectSuites } from '../bench/index.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -34,7 +35,7 @@ t.test('keel help <command> shows that command', async (t) => {
 t.test('keel bench lists the suites; an unknown suite or --no-fsync where it does not apply is a usage error', async (t) => {
   const help = keel('bench', '--help');
   t.equal(help.status, 0);
-  t.match(help.stdout, /keel bench \[suite \.\.\.\] \[--quick\] \[--no-fsync\]/);
+  t.match(help.stdout, /keel bench \[suite \.\.\.\|all\] \[--quick\] \[--no-fsync\]/);
   for (const suite of ['raft-core', 'kv', 'paced', 'compare']) t.match(help.stdout, new RegExp(`^  ${suite}\\b`, 'm'));
   const unknown = keel('bench', 'nope');
   t.equal(unknown.status, 2);
@@ -42,6 +43,14 @@ t.test('keel bench lists the suites; an unknown suite or --no-fsync where it doe
   const noFsync = keel('bench', 'kv', '--no-fsync');
   t.equal(noFsync.status, 2);
   t.match(noFsync.stderr, /--no-fsync applies to compare only/);
+});
+
+t.test('keel bench with no suite runs the comparison with etcd; all runs every suite', async (t) => {
+  t.same(selectSuites([], false), ['compare']);
+  t.same(selectSuites([], true), ['compare'], 'with --no-fsync too');
+  t.same(selectSuites(['all'], false), ['raft-core', 'kv', 'paced', 'compare']);
+  t.same(selectSuites(['kv', 'raft-core'], false), ['kv', 'raft-core']);
+  t.match(selectSuites(['all'], true), /--no-fsync applies to compare only/);
 });
 
 t.test('an unknown command is a usage error (exit 2)', async (t) => {
