@@ -15,7 +15,7 @@ export interface BatcherOptions {
   node: TurnTaker;
   /** One entry's data for several encoded envelopes. */
   encodeBatch: (envelopes: Uint8Array[]) => Uint8Array;
-  /** Passed to every propose. */
+  /** How long a write may take, from its arrival here to its answer (held time included), ms. */
   timeoutMs: number;
   /** The most envelope bytes in one entry; a single larger write goes alone. Default batchBytesMaxDefault. */
   bytesMax?: number;
@@ -33,6 +33,8 @@ export const batchWritesMaxDefault = 512;
 
 interface Held {
   data: Uint8Array;
+  /** When it arrived (performance.now()): its time out counts from here, held time included. */
+  arrivedMs: number;
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
 }
@@ -54,7 +56,7 @@ export class ProposalBatcher {
   propose(data: Uint8Array): Promise<unknown> {
     if (this.#held.length >= this.#options.heldMax) return Promise.reject(this.#options.tooMany());
     return new Promise((resolve, reject) => {
-      this.#held.push({ data, resolve, reject });
+      this.#held.push({ data, arrivedMs: performance.now(), resolve, reject });
       if (this.#held.length === 1) this.#options.node.requestTurn();
     });
   }
@@ -76,8 +78,10 @@ export class ProposalBatcher {
   }
 
   #propose(group: Held[]): void {
-    const { node, encodeBatch, timeoutMs } = this.#options;
+    const { node, encodeBatch } = this.#options;
     this.#options.observe?.(group.length);
+    // The group's first write arrived first (they are held in arrival order): its deadline is the group's.
+    const timeoutMs = Math.max(1, this.#options.timeoutMs - (performance.now() - group[0].arrivedMs));
     if (group.length === 1) {
       node.propose(group[0].data, timeoutMs).then(group[0].resolve, group[0].reject);
       return;

@@ -56,3 +56,21 @@ t.test('a batch that cannot be proposed fails every write in it; more than heldM
   await t.rejects(batcher.propose(put('d', 'v')), { code: 'KEEL_TOO_MANY_PENDING' }, 'the fourth is refused at once');
   for (const write of writes) await t.rejects(write, { code: 'KEEL_STOPPED' }, 'a stopped node fails each held write');
 });
+
+t.test("a write's time out counts from its arrival: time held behind a slow write is part of it", async (t) => {
+  const { batcher } = await setUp(t, { timeoutMs: 400 }, 300); // every log write takes 300 ms
+  const first = batcher.propose(put('first', 'v')); // goes at once: its write ends after 300 ms
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const started = performance.now();
+  // Held about 200 ms, then a 300 ms write of its own: it cannot commit before 500 ms, while its
+  // 400 ms run out at 400 (counted from when it left the batcher, they would end after 700).
+  const held = batcher.propose(put('held', 'v'));
+  await first;
+  const outcome = await held.then(
+    () => 'committed',
+    (error: { code?: string }) => error.code,
+  );
+  const took = performance.now() - started;
+  t.equal(outcome, 'KEEL_TIMEOUT', `given up after ${Math.round(took)} ms`);
+  t.ok(took < 480, 'within its 400 ms, not 400 ms after it left the batcher');
+});
