@@ -791,6 +791,11 @@ export class RaftNode {
   #failAll(error: Error): void {
     for (const pending of this.#proposals.values()) pending.reject(error);
     this.#proposals.clear();
+    // A turn asked for will not come: the hook runs now, and what it proposes fails the same way.
+    if (this.#turnWanted) {
+      this.#turnWanted = false;
+      this.#turnHook?.();
+    }
     for (const read of this.#reads.values()) read.reject(error);
     this.#reads.clear();
     for (const read of this.#readsWaitingApply) read.reject(error);

@@ -74,3 +74,15 @@ t.test("a write's time out counts from its arrival: time held behind a slow writ
   t.equal(outcome, 'KEEL_TIMEOUT', `given up after ${Math.round(took)} ms`);
   t.ok(took < 480, 'within its 400 ms, not 400 ms after it left the batcher');
 });
+
+t.test('writes held when the node stops fail as stopped instead of waiting for a turn that never comes', async (t) => {
+  const { node, batcher } = await setUp(t, {}, 300);
+  const first = batcher.propose(put('first', 'v')).catch(() => undefined); // answered or stopped: either is fine here
+  await new Promise((resolve) => setTimeout(resolve, 50)); // its write is in flight
+  const held = [batcher.propose(put('a', 'v')), batcher.propose(put('b', 'v'))];
+  const outcomes = held.map((write) => write.then(() => 'committed', (error: { code?: string }) => error.code));
+  await node.stop();
+  const hung = new Promise((resolve) => setTimeout(() => resolve('no answer within 2 s'), 2000));
+  t.same(await Promise.all(outcomes.map((o) => Promise.race([o, hung]))), ['KEEL_STOPPED', 'KEEL_STOPPED']);
+  await first;
+});
