@@ -101,27 +101,29 @@ t.test('an entry committed before the next Ready is applied while that Ready is 
   t.same(fatal, []);
 });
 
-t.test('a leader whose write takes longer than an election timeout keeps heartbeating and keeps leading', async (t) => {
-  const { nodes, stores, leaderId, fatal } = await cluster(t);
-  const leader = nodes.get(leaderId)!;
-  const term = leader.term;
-  stores.get(leaderId)!.delayMs = 3_000; // longer than the longest election timeout (2 s)
-  const write = leader.propose(put('slow'), 10_000);
-  await write;
-  t.equal(leader.leader, leaderId, 'no follower took the slow write for a dead leader');
-  for (const node of nodes.values()) t.equal(node.term, term, `member ${node.id} is still in term ${term}`);
-  t.same(fatal, []);
-});
-
-t.test('followers whose writes take longer than an election timeout still answer heartbeats, so the leader keeps leading', async (t) => {
+/**
+ * Gives the log of `slow(members)` 3 s writes, longer than any election timeout, writes once
+ * through the leader, and checks that it led throughout: no member left its term.
+ */
+async function writeThroughSlowDisks(t: Test, slow: (c: { leaderId: number; followers: number[] }) => number[], timeoutMs: number, why: string): Promise<void> {
   const { nodes, stores, leaderId, followers, fatal } = await cluster(t);
   const leader = nodes.get(leaderId)!;
   const term = leader.term;
-  for (const id of followers) stores.get(id)!.delayMs = 3_000; // CheckQuorum looks every election timeout (1 s)
-  await leader.propose(put('slow-followers'), 15_000);
-  t.equal(leader.leader, leaderId, 'the leader did not step down');
+  for (const id of slow({ leaderId, followers })) stores.get(id)!.delayMs = 3_000;
+  await leader.propose(put('slow'), timeoutMs);
+  t.equal(leader.leader, leaderId, why);
   for (const node of nodes.values()) t.equal(node.term, term, `member ${node.id} is still in term ${term}`);
   t.same(fatal, []);
+}
+
+t.test('a leader whose write takes longer than an election timeout keeps heartbeating and keeps leading', async (t) => {
+  // longer than the longest election timeout (2 s)
+  await writeThroughSlowDisks(t, ({ leaderId }) => [leaderId], 10_000, 'no follower took the slow write for a dead leader');
+});
+
+t.test('followers whose writes take longer than an election timeout still answer heartbeats, so the leader keeps leading', async (t) => {
+  // CheckQuorum looks every election timeout (1 s)
+  await writeThroughSlowDisks(t, ({ followers }) => followers, 15_000, 'the leader did not step down');
 });
 
 t.test('an acknowledgement that arrives during a write applies entries already on disk at once', async (t) => {

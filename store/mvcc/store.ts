@@ -496,13 +496,9 @@ function keysRead(envelopes: Array<Envelope | EnvelopeBatch | Undecodable | null
   const single = (range: KeyRange): void => {
     if (range.rangeEnd === undefined || range.rangeEnd.length === 0) keys.push(latestKey(range.key));
   };
-  const flat: Array<Envelope | Undecodable | null> = [];
-  for (const e of envelopes) {
-    if (e instanceof EnvelopeBatch) flat.push(...e.members);
-    else flat.push(e);
-  }
-  for (const envelope of flat) {
-    if (envelope === null || envelope instanceof Undecodable) continue;
+  const visit = (envelope: Envelope | EnvelopeBatch | Undecodable | null): void => {
+    if (envelope === null || envelope instanceof Undecodable) return;
+    if (envelope instanceof EnvelopeBatch) return envelope.members.forEach(visit);
     if (typeof envelope.clientId === 'string') keys.push(dedupKey(envelope.clientId));
     const command = envelope.command;
     if (command.op === 'put' || command.op === 'delete-range') single(command.request);
@@ -513,7 +509,8 @@ function keysRead(envelopes: Array<Envelope | EnvelopeBatch | Undecodable | null
         else if ('deleteRange' in op) single(op.deleteRange);
       }
     }
-  }
+  };
+  for (const envelope of envelopes) visit(envelope);
   return keys;
 }
 
