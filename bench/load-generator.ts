@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { Http1Connection } from './http1.ts';
 
 export type LoadMode = 'write' | 'read-linearizable' | 'read-serializable' | 'fill' | 'failover';
 /** `v1`: keel's native API. `v3`: etcd's grpc-gateway JSON API (`POST /v3/kv/put`, `/v3/kv/range`). */
@@ -29,7 +30,7 @@ export interface LoadSpec {
   /** The API spoken. Default 'v1'. */
   protocol?: LoadProtocol;
   mode: LoadMode;
-  /** Closed-loop clients, each one request in flight; also the pool's connection count. */
+  /** Closed-loop clients, each one request in flight on a keep-alive connection of its own. */
   concurrency: number;
   /** Unmeasured run before the window, ms (connections open, JIT and caches settle). Ignored by `fill` and `failover`. */
   warmupMs: number;
@@ -153,25 +154,25 @@ export interface LoadHooks {
   stop?: Promise<void>;
 }
 
-/** One keep-alive pool per URL, sized for the clients that start there. */
-function poolsOf(spec: LoadSpec, urls: string[]): Pool[] {
-  return urls.map((url, u) => {
-    const clients = Math.max(1, Math.ceil((spec.concurrency - u) / urls.length));
-    // A failover client may move to any member, so every pool has room for all of them.
-    const failover = spec.mode === 'failover';
-    const connections = failover ? spec.concurrency : clients;
-    // undici checks these timeouts on a coarse clock (about 500 ms steps); the failover writer
-    // times each request out itself, to the millisecond, and keeps these only as a backstop.
-    const timeoutMs = failover ? spec.timeoutMs + 5_000 : spec.timeoutMs;
-    return new Pool(url, {
-      connections,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      connectTimeout: Math.min(5_000, timeoutMs),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-  });
+/**
+ * The failover writer's keep-alive pools, one per URL: a client may move to any member, so every
+ * pool has room for all of them. undici checks its timeouts on a coarse clock (about 500 ms
+ * steps); the writer times each request out itself, to the millisecond, and keeps these only as
+ * a backstop.
+ */
+function failoverPoolsOf(spec: LoadSpec, urls: string[]): Pool[] {
+  const timeoutMs = spec.timeoutMs + 5_000;
+  return urls.map(
+    (url) =>
+      new Pool(url, {
+        connections: spec.concurrency,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        connectTimeout: 5_000,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      }),
+  );
 }
 
 /**
@@ -238,23 +239,27 @@ class MeasuredWindow {
   }
 }
 
-/** Sends one request; its failure (`http-503`, an error code) or null, and the term it was answered in (failover only). */
-async function send(pool: Pool, request: OneRequest, spec: LoadSpec, protocol: LoadProtocol): Promise<{ failure: string | null; term: number }> {
-  const failover = spec.mode === 'failover';
+/** Sends one request of the failover writer; its failure (`http-503`, an error code) or null, and the term it was answered in. */
+async function sendFailover(pool: Pool, request: OneRequest, spec: LoadSpec, protocol: LoadProtocol): Promise<{ failure: string | null; term: number }> {
   try {
-    const signal = failover ? AbortSignal.timeout(spec.timeoutMs) : undefined;
-    const res = await pool.request({ ...request, signal });
+    const res = await pool.request({ ...request, signal: AbortSignal.timeout(spec.timeoutMs) });
     const ok = res.statusCode >= 200 && res.statusCode <= 299;
-    let term = 0;
-    if (failover) {
-      const body = await res.body.text();
-      if (ok) term = termOf(protocol, res.headers, body);
-    } else {
-      await res.body.dump();
-    }
-    return { failure: ok ? null : `http-${res.statusCode}`, term };
+    const body = await res.body.text();
+    return { failure: ok ? null : `http-${res.statusCode}`, term: ok ? termOf(protocol, res.headers, body) : 0 };
   } catch (error) {
     // undici's errors carry a string code; a timed-out signal's DOMException, a numeric one.
+    const code = (error as { code?: unknown }).code;
+    return { failure: typeof code === 'string' ? code : (error as Error).name, term: 0 };
+  }
+}
+
+/** Sends one request of a measured point on the client's own connection; its failure or null. */
+async function send(connection: Http1Connection, request: OneRequest): Promise<{ failure: string | null; term: number }> {
+  try {
+    const res = await connection.request(request.method, request.path, request.headers, request.body);
+    return { failure: res.status >= 200 && res.status <= 299 ? null : `http-${res.status}`, term: 0 };
+  } catch (error) {
+    // Http1Error and socket errors carry a string code (HTTP1_TIMEOUT, ECONNREFUSED).
     const code = (error as { code?: unknown }).code;
     return { failure: typeof code === 'string' ? code : (error as Error).name, term: 0 };
   }
@@ -264,7 +269,8 @@ export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<Lo
   if (spec.keyspace >= 10 ** keyDigits) throw new Error(`keyspace ${spec.keyspace} does not fit ${keyDigits} digits`);
   const protocol = spec.protocol ?? 'v1';
   const urls = spec.urls ?? [spec.url];
-  const pools = poolsOf(spec, urls);
+  const pools = spec.mode === 'failover' ? failoverPoolsOf(spec, urls) : [];
+  const connections: Http1Connection[] = [];
   const fill = spec.mode === 'fill';
   const failover = spec.mode === 'failover';
   const writes = spec.mode !== 'read-linearizable' && spec.mode !== 'read-serializable';
@@ -282,12 +288,15 @@ export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<Lo
     const next = prng(spec.seed * 1_000_003 + index + 1);
     const value = randomBytes(spec.valueBytes);
     let at = index % urls.length;
+    const connection = failover ? null : new Http1Connection(urls[at], { timeoutMs: spec.timeoutMs });
+    if (connection !== null) connections.push(connection);
     for (let first = true; ; first = false) {
       if (fill ? fillNext >= spec.keyspace : performance.now() >= window.end) return;
       const key = fill ? fillNext++ : next() % spec.keyspace;
       if (writes) value.writeUInt32LE(next(), 0);
       const t0 = performance.now();
-      const { failure, term } = await send(pools[at], requestOf(protocol, spec.mode, key, value), spec, protocol);
+      const request = requestOf(protocol, spec.mode, key, value);
+      const { failure, term } = connection === null ? await sendFailover(pools[at], request, spec, protocol) : await send(connection, request);
       const t1 = performance.now();
       if (first) window.answeredOnce();
       if (failover && failure !== null) {
@@ -321,6 +330,7 @@ export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<Lo
   window.close();
   const end = fill ? performance.now() : window.end;
   await Promise.all(pools.map((pool) => pool.close()));
+  for (const connection of connections) connection.close();
   const sorted = samplesUs.subarray(0, fill ? 0 : samples).sort();
   const ms = (us: number): number => Math.round(us) / 1000;
   const seconds = (end - window.start) / 1000;
