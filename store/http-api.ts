@@ -1,16 +1,21 @@
 // The HTTP server of a master: keel's native API (/v1), etcd's v3 JSON gateway (/v3), watches,
-// status, health and metrics. The leader serves writes; a follower forwards them to the leader
-// (undici, keep-alive) and serves linearizable reads itself through ReadIndex.
+// status, health and metrics. The leader serves writes; a follower serves linearizable reads
+// itself through ReadIndex and forwards writes to the leader (undici, keep-alive): it runs a
+// write's handler and forwards only the command, many to a request (store/write-forwarder.ts),
+// or, for the lease routes that read the leader's lease clock, the whole request.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { KeelError, noNode, type NodeId } from '../raft/core/index.ts';
-import type { RaftNode } from '../raft/node.ts';
+import { TooManyPendingError, pendingProposalsMax, type RaftNode } from '../raft/node.ts';
 import type { StoreContext } from './api/context.ts';
-import { etcdWritePaths, handleEtcd, isEtcdPath } from './api/etcd-gateway.ts';
-import { ApiError, handleV1, isV1Write, requestBytesMax, valueBytesMax } from './api/v1.ts';
+import { etcdCommandPaths, etcdWritePaths, handleEtcd, isEtcdPath } from './api/etcd-gateway.ts';
+import { ApiError, handleV1, isV1Command, isV1Write, requestBytesMax, valueBytesMax } from './api/v1.ts';
 import type { Registry } from './metrics.ts';
 import { handleEtcdWatch, handleNativeWatch, type WatchHub } from './watch/index.ts';
+import {
+  WriteForwarder, decodeForwardBody, encodeForwardAnswer, forwardBodyBytesMax, forwardMacHeader, forwardMacValid, forwardPath, type ForwardItem,
+} from './write-forwarder.ts';
 
 export interface ApiOptions {
   node: RaftNode;
@@ -25,6 +30,10 @@ export interface ApiOptions {
   leaderWaitMs?: number;
   /** How long a forwarded request may take, ms. Default 6000. */
   forwardTimeoutMs?: number;
+  /** The cluster secret: it authenticates the commands a follower forwards. */
+  secret: string;
+  /** Called with the number of commands of every request this member forwards. */
+  observeForward?: (commands: number) => void;
 }
 
 const statusByCode: Record<string, number> = {
@@ -57,10 +66,23 @@ export class MasterApi {
   readonly #server: Server;
   readonly #pools = new Map<NodeId, Pool>();
   readonly #leaderWaitMs: number;
+  /** The context a follower runs a write's handler with: its proposals go to the leader. */
+  readonly #followerCtx: StoreContext;
 
   constructor(options: ApiOptions) {
     this.#options = options;
     this.#leaderWaitMs = options.leaderWaitMs ?? 3000;
+    const forwarder = new WriteForwarder({
+      self: options.node.id,
+      leader: () => options.node.leader,
+      post: (leader, body, mac) => this.#post(leader, body, mac),
+      local: (envelope) => options.ctx.propose(envelope),
+      secret: options.secret,
+      heldMax: pendingProposalsMax,
+      tooMany: () => new TooManyPendingError(),
+      observe: options.observeForward,
+    });
+    this.#followerCtx = { ...options.ctx, propose: (envelope) => forwarder.propose(envelope) };
     this.#server = createServer((req, res) => void this.#handle(req, res));
     this.#server.keepAliveTimeout = 30_000;
   }
@@ -115,6 +137,7 @@ export class MasterApi {
     if (path === '/healthz') return this.#send(res, 200, { ok: true });
     if (path === '/metrics') return this.#sendText(res, 200, this.#options.registry.render(), 'text/plain; version=0.0.4');
     if (path === '/v1/status') return this.#send(res, 200, this.#status());
+    if (path === forwardPath) return this.#serveForwarded(req, res, method);
     if (path === '/v1/watch' || path === '/v3/watch') {
       await this.#options.node.answeredApplied(); // a watch starts from state with every write this member answered
       this.#setClusterHeaders(res); // the watch handlers write their own head
@@ -125,8 +148,9 @@ export class MasterApi {
     if (path.startsWith('/v1/')) {
       const write = isV1Write(method, path);
       const body = await readBody(req, method === 'PUT' ? valueBytesMax : requestBytesMax);
-      if (write && (await this.#mustForward(req))) return this.#forward(req, res, body);
-      const answer = await handleV1({ method, url, headers: req.headers, body }, ctx);
+      const forward = write && (await this.#mustForward(req));
+      if (forward && !isV1Command(method, path)) return this.#forward(req, res, body);
+      const answer = await handleV1({ method, url, headers: req.headers, body }, forward ? this.#followerCtx : ctx);
       for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
       if (answer.body instanceof Uint8Array) return this.#sendBytes(res, answer.status, answer.body);
       return this.#send(res, answer.status, answer.body);
@@ -137,8 +161,9 @@ export class MasterApi {
   async #routeEtcd(req: IncomingMessage, res: ServerResponse, path: string, method: string): Promise<void> {
     if (method !== 'POST') return this.#sendText(res, 405, 'Method Not Allowed\n', 'text/plain; charset=utf-8');
     const body = await readBody(req, requestBytesMax);
-    if (etcdWritePaths.has(path) && (await this.#mustForward(req))) return this.#forward(req, res, body);
-    const answer = await handleEtcd(path, body, this.#options.ctx);
+    const forward = etcdWritePaths.has(path) && (await this.#mustForward(req));
+    if (forward && !etcdCommandPaths.has(path)) return this.#forward(req, res, body);
+    const answer = await handleEtcd(path, body, forward ? this.#followerCtx : this.#options.ctx);
     if (typeof answer.body === 'string') return this.#sendText(res, answer.status, answer.body, 'text/plain; charset=utf-8');
     return this.#send(res, answer.status, answer.body);
   }
@@ -182,6 +207,38 @@ export class MasterApi {
     this.#setClusterHeaders(res);
     res.writeHead(response.statusCode, { 'content-length': payload.length });
     res.end(payload);
+  }
+
+  /** Posts a follower's forwarded commands to the leader (WriteForwarder's `post`). */
+  async #post(leader: NodeId, body: Uint8Array, mac: string): Promise<{ status: number; body: Uint8Array }> {
+    const timeout = this.#options.forwardTimeoutMs ?? 6000;
+    const headers = { 'content-type': 'application/msgpack', [forwardMacHeader]: mac, 'x-keel-forwarded': String(this.#options.node.id) };
+    const response = await this.#pool(leader).request({ method: 'POST', path: forwardPath, headers, body, headersTimeout: timeout, bodyTimeout: timeout });
+    return { status: response.statusCode, body: new Uint8Array(await response.body.arrayBuffer()) };
+  }
+
+  /** The leader's side of WriteForwarder: proposes each command and answers each one's result or error. */
+  async #serveForwarded(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    if (method !== 'POST') throw new ApiError(405, 'KEEL_METHOD_NOT_ALLOWED', `${method} is not allowed on ${forwardPath}; members POST forwarded commands there`);
+    const body = await readBody(req, forwardBodyBytesMax);
+    if (!forwardMacValid(this.#options.secret, body, req.headers[forwardMacHeader] as string | undefined)) {
+      throw new ApiError(401, 'KEEL_UNAUTHENTICATED', `a forwarded write must carry the HMAC of its body under the cluster secret (${forwardMacHeader})`);
+    }
+    const { node, ctx } = this.#options;
+    const leader = await this.#awaitLeader();
+    if (leader !== node.id) throw new ApiError(503, 'KEEL_NOT_LEADER', `member ${node.id} is not the leader (it believes member ${leader} is)`);
+    const envelopes = decodeForwardBody(body);
+    const items = await Promise.all(
+      envelopes.map((envelope) =>
+        ctx.propose(envelope).then(
+          (r): ForwardItem => ({ r }),
+          (error: unknown): ForwardItem => ({ e: this.#errorAnswer(error) }),
+        ),
+      ),
+    );
+    const answer = encodeForwardAnswer(items);
+    res.writeHead(200, this.#head('application/msgpack', answer.length));
+    res.end(answer);
   }
 
   #pool(id: NodeId): Pool {
@@ -243,10 +300,16 @@ export class MasterApi {
       res.destroy();
       return;
     }
-    if (error instanceof ApiError) return this.#send(res, error.status, { code: error.code, message: error.message });
-    if (error instanceof KeelError) return this.#send(res, statusByCode[error.code] ?? 500, { code: error.code, message: error.message });
+    const { status, code, message } = this.#errorAnswer(error);
+    this.#send(res, status, { code, message });
+  }
+
+  /** The status and JSON error a failed request is answered with; an unexpected error is logged. */
+  #errorAnswer(error: unknown): { status: number; code: string; message: string } {
+    if (error instanceof ApiError) return { status: error.status, code: error.code, message: error.message };
+    if (error instanceof KeelError) return { status: statusByCode[error.code] ?? 500, code: error.code, message: error.message };
     process.stderr.write(`keel: internal error: ${(error as Error).stack ?? error}\n`);
-    this.#send(res, 500, { code: 'KEEL_INTERNAL', message: 'internal error; see the master log' });
+    return { status: 500, code: 'KEEL_INTERNAL', message: 'internal error; see the master log' };
   }
 }
 

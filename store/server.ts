@@ -228,7 +228,12 @@ async function startOn(config: MasterConfig, db: Level<Uint8Array, Uint8Array>, 
   undo.push(() => leases.stop());
   const hub = new WatchHub(store);
   undo.push(() => hub.close());
-  const api = new MasterApi({ node, ctx, hub, apiUrls, registry, peerStatus: () => Object.fromEntries(transport.stats()) });
+  const api = new MasterApi({
+    node, ctx, hub, apiUrls, registry,
+    peerStatus: () => Object.fromEntries(transport.stats()),
+    secret: config.secret,
+    observeForward: (commands) => metrics.commandsPerForward.observe(commands),
+  });
   const { host, port } = address(config.apiAddress);
   await api.listen(host, port);
   const apiUrl = `http://${config.apiAddress}`;
@@ -348,6 +353,7 @@ function masterMetrics(registry: Registry) {
     fsync: registry.add(new Histogram('keel_disk_fsync_seconds', 'Sync writes of the Raft log and hard state.', latencyBucketsSeconds)),
     batch: registry.add(new Histogram('keel_raft_append_batch_entries', 'Entries per sync write of the log.', batchBuckets)),
     writesPerEntry: registry.add(new Histogram('keel_proposal_writes_per_entry', 'Writes proposed together in one log entry, on the leader.', batchBuckets)),
+    commandsPerForward: registry.add(new Histogram('keel_forward_commands_per_request', 'Writes a follower forwarded to the leader together in one request.', batchBuckets)),
     chunksSent: registry.add(new Counter('keel_snapshot_chunks_sent_total', 'Snapshot chunks streamed to lagging members.')),
     chunksReceived: registry.add(new Counter('keel_snapshot_chunks_received_total', 'Snapshot chunks received and staged.')),
   };

@@ -19,6 +19,9 @@ export interface EtcdReply {
 }
 
 /** The paths that must run on the leader: every write, and the leases (their timers live on the leader). */
+/** The write paths whose handlers need of the leader only a proposal (see isV1Command). */
+export const etcdCommandPaths: Set<string> = new Set(['/v3/kv/put', '/v3/kv/deleterange', '/v3/kv/txn', '/v3/kv/compaction', '/v3/lease/grant', '/v3/lease/revoke', '/v3/kv/lease/revoke']);
+
 export const etcdWritePaths: Set<string> = new Set([
   '/v3/kv/put',
   '/v3/kv/deleterange',

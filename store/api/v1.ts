@@ -60,6 +60,15 @@ export function isV1Write(method: string, path: string): boolean {
   return method === 'POST' && (path === '/v1/txn' || path === '/v1/compact' || path.startsWith('/v1/lease/'));
 }
 
+/**
+ * A write whose handler needs of the leader only that it propose a command: a follower runs it
+ * and forwards the command. Lease keep-alives and TTLs read the leader's lease clock: a follower
+ * forwards the whole request.
+ */
+export function isV1Command(method: string, path: string): boolean {
+  return isV1Write(method, path) && path !== '/v1/lease/keepalive' && path !== '/v1/lease/ttl';
+}
+
 export async function handleV1(req: ApiRequest, ctx: StoreContext): Promise<ApiResponse> {
   const path = req.url.pathname;
   if (path === '/v1/kv' || (path === '/v1/kv/' && req.method === 'GET')) {
