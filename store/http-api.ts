@@ -9,6 +9,7 @@ import { Pool } from 'undici';
 import { KeelError, noNode, type NodeId } from '../raft/core/index.ts';
 import { TooManyPendingError, pendingProposalsMax, type RaftNode } from '../raft/node.ts';
 import type { StoreContext } from './api/context.ts';
+import type { CommandError, CommandResult } from './mvcc/types.ts';
 import { etcdCommandPaths, etcdWritePaths, handleEtcd, isEtcdPath } from './api/etcd-gateway.ts';
 import { ApiError, handleV1, isV1Command, isV1Write, requestBytesMax, valueBytesMax } from './api/v1.ts';
 import type { Registry } from './metrics.ts';
@@ -82,7 +83,14 @@ export class MasterApi {
       tooMany: () => new TooManyPendingError(),
       observe: options.observeForward,
     });
-    this.#followerCtx = { ...options.ctx, propose: (envelope) => forwarder.propose(envelope) };
+    // A follower answers a forwarded write before it applies it: its reads and new watches then
+    // wait for that revision (StoreContext.ownWritesVisible).
+    const noteAnswer = (result: CommandResult | CommandError): CommandResult | CommandError => {
+      const revision = (result as { revision?: unknown }).revision;
+      if (typeof revision === 'number') options.ctx.forwardedAnswer(revision);
+      return result;
+    };
+    this.#followerCtx = { ...options.ctx, propose: (envelope) => forwarder.propose(envelope).then(noteAnswer) };
     this.#server = createServer((req, res) => void this.#handle(req, res));
     this.#server.keepAliveTimeout = 30_000;
   }
@@ -139,7 +147,7 @@ export class MasterApi {
     if (path === '/v1/status') return this.#send(res, 200, this.#status());
     if (path === forwardPath) return this.#serveForwarded(req, res, method);
     if (path === '/v1/watch' || path === '/v3/watch') {
-      await this.#options.node.answeredApplied(); // a watch starts from state with every write this member answered
+      await ctx.ownWritesVisible(); // a watch starts from state with every write this member answered
       this.#setClusterHeaders(res); // the watch handlers write their own head
       if (path === '/v1/watch') return handleNativeWatch(req, res, url, hub, () => ctx.header());
       return handleEtcdWatch(req, res, hub, () => ctx.header());

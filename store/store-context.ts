@@ -6,7 +6,7 @@ import type { RaftNode } from '../raft/node.ts';
 import type { ClusterHeader, LeaseClock, MemberInfo, MemberStatus, StoreContext } from './api/context.ts';
 import { ApiError } from './api/v1.ts';
 import { ProposalBatcher } from './proposal-batcher.ts';
-import { TooManyPendingError, pendingProposalsMax } from '../raft/node.ts';
+import { TimeoutError, TooManyPendingError, pendingProposalsMax } from '../raft/node.ts';
 import { encodeEnvelope, encodeEnvelopeBatch, type CommandError, type CommandResult, type Envelope, type MvccStore } from './mvcc/index.ts';
 import type { MasterConfig } from './server.ts';
 
@@ -56,6 +56,40 @@ export function storeContext(options: ContextOptions): StoreContext {
     tooMany: () => new TooManyPendingError(),
     observe: options.observeBatch,
   });
+  // The highest revision of a write this member answered after forwarding it to the leader (a
+  // follower does not apply it before it answers), and the reads waiting for this member's state
+  // to reach one.
+  let forwardedRevision = 0;
+  let revisionWaiters: Array<{ revision: number; resolve: () => void }> = [];
+  store.onApplied((_events, revision) => {
+    if (revisionWaiters.length === 0) return;
+    const ready = revisionWaiters.filter((w) => w.revision <= revision);
+    revisionWaiters = revisionWaiters.filter((w) => w.revision > revision);
+    for (const waiter of ready) waiter.resolve();
+  });
+  const revisionApplied = (revision: number): Promise<void> => {
+    if (store.currentRevision >= revision) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        revision,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        revisionWaiters = revisionWaiters.filter((w) => w !== waiter);
+        // A snapshot installed meanwhile moves the state on without an applied batch.
+        if (store.currentRevision >= revision) resolve();
+        else reject(new TimeoutError(`member ${config.id} answered a write at revision ${revision} and has not applied it within ${options.requestTimeoutMs} ms`));
+      }, options.requestTimeoutMs);
+      revisionWaiters.push(waiter);
+    });
+  };
+  const ownWritesVisible = async (): Promise<void> => {
+    await node.answeredApplied();
+    await revisionApplied(forwardedRevision);
+  };
   return {
     propose: (envelope: Envelope) => {
       store.readAhead(envelope); // what its apply will read, read while it replicates
@@ -64,10 +98,14 @@ export function storeContext(options: ContextOptions): StoreContext {
       return answer as Promise<CommandResult | CommandError>;
     },
     readBarrier: async (consistency) => {
-      if (consistency === 'serializable') return node.answeredApplied(); // a member's own answers are visible in its reads
+      if (consistency === 'serializable') return ownWritesVisible(); // a member's own answers are visible in its reads
       if (options.unsafeFollowerReads === true && node.leader !== config.id) return;
       await awaitLeader();
       await node.readIndex(options.requestTimeoutMs);
+    },
+    ownWritesVisible,
+    forwardedAnswer: (revision) => {
+      if (revision > forwardedRevision) forwardedRevision = revision;
     },
     range: (request) => store.range(request),
     leases: options.leases,

@@ -2,6 +2,7 @@
 // only the command, many to a request (store/write-forwarder.ts). Each write gets its own answer
 // and error; retries stay exactly-once; the leader's endpoint takes only authenticated bodies.
 import t from 'tap';
+import { writeFileSync } from 'node:fs';
 import { request } from 'undici';
 import { ProcessCluster, http } from '../lab/cluster/process-cluster.ts';
 import { packr } from '../store/mvcc/codec.ts';
@@ -118,4 +119,35 @@ t.test('the forwarding endpoint takes only bodies authenticated by the cluster s
   const items = packr.unpack(accepted.body) as Array<{ r?: { revision: number } }>;
   t.equal(items.length, 1);
   t.ok((items[0].r?.revision ?? 0) > 0, 'an authenticated command is proposed and answered');
+});
+
+t.test('a follower that answered a forwarded write serves its own reads and new watches only once it has applied it', async (t) => {
+  const { follower } = await roles();
+  t.equal((await http('PUT', `${cluster.url(follower)}/v1/kv/seen`, 'old')).status, 200);
+  // The follower's own log writes take 500 ms: the leader and the other follower commit without
+  // it, and it answers the forwarded write long before it applies it.
+  writeFileSync(cluster.syncDelayFile(follower), '500');
+  t.teardown(() => writeFileSync(cluster.syncDelayFile(follower), '0'));
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the master polls the file every 100 ms
+  // A new watch right after the answer, with nothing read in between.
+  const put = await http('PUT', `${cluster.url(follower)}/v1/kv/seen`, 'new');
+  t.equal(put.status, 200);
+  const revision = Number(put.headers['x-keel-revision']);
+  const watch = await request(`${cluster.url(follower)}/v1/watch?key=seen`);
+  const firstLine = new Promise<string>((resolve) => {
+    let text = '';
+    watch.body.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('\n')) resolve(text.split('\n')[0]);
+    });
+  });
+  t.equal((await http('PUT', `${cluster.url((await roles()).leader)}/v1/kv/seen`, 'after')).status, 200);
+  const first = JSON.parse(await firstLine) as { revision: number; events: Array<{ kv: { value: string } }> };
+  watch.body.destroy();
+  t.ok(first.revision > revision, `a new watch does not replay the answered write as news (first event at ${first.revision}, the write at ${revision})`);
+  t.equal(first.events[0].kv.value, 'after');
+  // A serializable read right after the answer.
+  t.equal((await http('PUT', `${cluster.url(follower)}/v1/kv/seen`, 'newer')).status, 200);
+  const read = await http('GET', `${cluster.url(follower)}/v1/kv/seen?consistency=serializable`);
+  t.equal(read.body.toString(), 'newer', 'a serializable read on the follower sees the write it answered');
 });

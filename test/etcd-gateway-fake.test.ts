@@ -69,6 +69,10 @@ export class FakeStore implements StoreContext {
     this.barriers.push(consistency);
   }
 
+  async ownWritesVisible(): Promise<void> {}
+
+  forwardedAnswer(): void {}
+
   async range(request: RangeRequest): Promise<RangeResponse> {
     const at = request.revision ?? 0;
     if (at > 0 && at < this.compactRevision) throw new CodedError('KEEL_COMPACTED', `revision ${at} is compacted`);

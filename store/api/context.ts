@@ -41,8 +41,19 @@ export interface LeaseClock {
 export interface StoreContext {
   /** Proposes a write through Raft (this member is the leader) and resolves with its result once applied. */
   propose(envelope: Envelope): Promise<CommandResult | CommandError>;
-  /** Linearizable: waits for ReadIndex; serializable: returns at once. */
+  /**
+   * Linearizable: waits for ReadIndex; serializable: waits only until every write this member
+   * answered is in its state (ownWritesVisible).
+   */
   readBarrier(consistency: 'linearizable' | 'serializable'): Promise<void>;
+  /**
+   * Resolves once this member's state holds every write it has answered: its own proposals, and
+   * the writes it forwarded to the leader (forwardedAnswer). Reads and new watches wait for it.
+   * Fails with KEEL_TIMEOUT when this member cannot catch up within the request timeout.
+   */
+  ownWritesVisible(): Promise<void>;
+  /** A write this member forwarded to the leader and answered took effect at `revision`. */
+  forwardedAnswer(revision: number): void;
   /** A local read of the state machine (after the barrier). */
   range(request: RangeRequest): Promise<RangeResponse>;
   leases: LeaseClock;
