@@ -83,42 +83,6 @@ export interface LoadResult {
   timeline?: WriteTimeline;
 }
 
-/**
- * How long a measured point's clients may take to connect before the warm-up begins, ms (see
- * Barrier): a thousand connections to an idle member take well under a second.
- */
-const connectMsMax = 30_000;
-
-/**
- * Resolves `done` once `parties` have arrived, or after `timeoutMs` whoever has. A measured
- * point's clients send one request each and wait here before the warm-up begins: a busy
- * Node.js server accepts one new connection per event-loop turn (libuv since 1.45), so clients
- * that connect while the first few hundred already keep a member busy wait seconds for their
- * turn, and the point would measure connecting instead of its steady state.
- */
-class Barrier {
-  readonly done: Promise<void>;
-  #arrived = 0;
-  #release: () => void = () => undefined;
-  readonly #timer: NodeJS.Timeout;
-
-  constructor(
-    readonly parties: number,
-    timeoutMs: number,
-  ) {
-    this.done = new Promise((resolve) => (this.#release = resolve));
-    this.#timer = setTimeout(() => this.#release(), timeoutMs);
-  }
-
-  arrive(): Promise<void> {
-    if (++this.#arrived === this.parties) {
-      clearTimeout(this.#timer);
-      this.#release();
-    }
-    return this.done;
-  }
-}
-
 /** Latency samples per run at most: 32 MiB of microseconds, far above any rate this box can reach. */
 const samplesMax = 1 << 23;
 const keyDigits = 7;
@@ -306,10 +270,12 @@ export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<Lo
   const protocol = spec.protocol ?? 'v1';
   const urls = spec.urls ?? [spec.url];
   const pools = spec.mode === 'failover' ? failoverPoolsOf(spec, urls) : [];
-  const connections: Http1Connection[] = [];
   const fill = spec.mode === 'fill';
   const failover = spec.mode === 'failover';
   const writes = spec.mode !== 'read-linearizable' && spec.mode !== 'read-serializable';
+  // Every client but the failover writer's has a keep-alive connection of its own, to the member
+  // it starts at.
+  const connections = failover ? [] : Array.from({ length: spec.concurrency }, (_, i) => new Http1Connection(urls[i % urls.length], { timeoutMs: spec.timeoutMs }));
   const samplesUs = new Uint32Array(fill ? 0 : samplesMax);
   let samples = 0;
   let latencySumUs = 0;
@@ -318,25 +284,23 @@ export async function runLoad(spec: LoadSpec, hooks: LoadHooks = {}): Promise<Lo
   let warmupErrorsTotal = 0;
   let fillNext = 0;
   const timeline: WriteTimeline = { atMs: [], term: [] };
-  // A measured point's window is set up once every client is connected (Barrier); fill and
-  // failover start at once.
-  const connected = fill || failover ? null : new Barrier(spec.concurrency, connectMsMax);
-  let window = connected === null ? new MeasuredWindow(spec, hooks) : (null as unknown as MeasuredWindow);
-  const windowSet = connected?.done.then(() => void (window = new MeasuredWindow(spec, hooks)));
+  if (!fill && !failover) {
+    // Before a measured point's warm-up, every connection is opened and has one answer, none
+    // sending more until all have: a busy Node.js server accepts one new connection per
+    // event-loop turn (libuv since 1.45), so clients that connect while the first few hundred
+    // already keep a member busy wait seconds for their turn, and the point would measure
+    // connecting instead of its steady state.
+    const value = randomBytes(spec.valueBytes);
+    const answers = await Promise.all(connections.map((connection, i) => send(connection, requestOf(protocol, spec.mode, i % spec.keyspace, value))));
+    warmupErrorsTotal += answers.filter((answer) => answer.failure !== null).length;
+  }
+  const window = new MeasuredWindow(spec, hooks);
 
   const client = async (index: number): Promise<void> => {
     const next = prng(spec.seed * 1_000_003 + index + 1);
     const value = randomBytes(spec.valueBytes);
     let at = index % urls.length;
-    const connection = failover ? null : new Http1Connection(urls[at], { timeoutMs: spec.timeoutMs });
-    if (connection !== null) connections.push(connection);
-    if (connected !== null && connection !== null) {
-      // The connecting request: a request of the point's own kind, not measured.
-      const { failure } = await send(connection, requestOf(protocol, spec.mode, next() % spec.keyspace, value));
-      if (failure !== null) warmupErrorsTotal++;
-      await connected.arrive();
-      await windowSet;
-    }
+    const connection = failover ? null : connections[index];
     for (let first = true; ; first = false) {
       if (fill ? fillNext >= spec.keyspace : performance.now() >= window.end) return;
       const key = fill ? fillNext++ : next() % spec.keyspace;

@@ -182,9 +182,14 @@ export class MasterApi {
     const leader = await this.#awaitLeader();
     if (leader === node.id) return false;
     if (req.headers['x-keel-forwarded'] !== undefined) {
-      throw new ApiError(503, 'KEEL_NOT_LEADER', `member ${node.id} is not the leader (it believes member ${leader} is)`);
+      throw this.#notLeader(leader);
     }
     return true;
+  }
+
+  /** What a member answers a forwarded request with when it is not the leader. */
+  #notLeader(leader: NodeId): ApiError {
+    return new ApiError(503, 'KEEL_NOT_LEADER', `member ${this.#options.node.id} is not the leader (it believes member ${leader} is)`);
   }
 
   async #awaitLeader(): Promise<NodeId> {
@@ -234,7 +239,7 @@ export class MasterApi {
     }
     const { node, ctx } = this.#options;
     const leader = await this.#awaitLeader();
-    if (leader !== node.id) throw new ApiError(503, 'KEEL_NOT_LEADER', `member ${node.id} is not the leader (it believes member ${leader} is)`);
+    if (leader !== node.id) throw this.#notLeader(leader);
     const envelopes = decodeForwardBody(body);
     const items = await Promise.all(
       envelopes.map((envelope) =>

@@ -86,9 +86,11 @@ export function storeContext(options: ContextOptions): StoreContext {
       revisionWaiters.push(waiter);
     });
   };
-  const ownWritesVisible = async (): Promise<void> => {
-    await node.answeredApplied();
-    await revisionApplied(forwardedRevision);
+  // On every serializable read: no extra promise step unless a forwarded answer is ahead.
+  const ownWritesVisible = (): Promise<void> => {
+    if (store.currentRevision >= forwardedRevision) return node.answeredApplied();
+    const revision = forwardedRevision;
+    return node.answeredApplied().then(() => revisionApplied(revision));
   };
   return {
     propose: (envelope: Envelope) => {
